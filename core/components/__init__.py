@@ -1,0 +1,1 @@
+"""AWS behaviour, one module per service: each node kind is a component class."""

@@ -1,0 +1,127 @@
+"""What every component shares: its node, kernel, accounting, metrics and edges."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from core.engine.events import EngineError, Ev
+
+if TYPE_CHECKING:
+    from core.engine.simulation import Simulation
+    from core.model import Node
+
+
+class Gauge:
+    """A time-weighted level (concurrency, queue depth): avg and max per metric period."""
+
+    __slots__ = ("value", "area", "last", "mx")
+
+    def __init__(self, t: float = 0.0, value: float = 0.0):
+        self.value = value
+        self.area = 0.0
+        self.last = t
+        self.mx = value
+
+    def add(self, t: float, delta: float) -> None:
+        self.area += self.value * (t - self.last)
+        self.last = t
+        v = self.value = self.value + delta
+        if v > self.mx:
+            self.mx = v
+
+    def set(self, t: float, value: float) -> None:
+        self.add(t, value - self.value)
+
+    def close(self, b: float, length: float) -> tuple[float, float]:
+        """End the period at b: return (avg, max) and start the next one."""
+        self.area += self.value * (b - self.last)
+        avg = self.area / length if length > 0 else self.value
+        mx = self.mx
+        self.area = 0.0
+        self.last = b
+        self.mx = self.value
+        return avg, mx
+
+
+class Component:
+    """A node in the running simulation. Subclasses implement the AWS service's rules."""
+
+    kind = ""
+    consumes_records = False  # True when a record delivered here becomes new work
+
+    def __init__(self, sim: Simulation, node: Node):
+        self.sim = sim
+        self.id = node.id
+        self.kernel = sim.kernel
+        self.acct = sim.acct
+        self.m = sim.metrics[node.id]
+        self.configure(node)
+
+    def configure(self, node: Node) -> None:
+        """Read the node's properties; called again when the user edits them mid-run."""
+        self.node = node
+
+    def wire(self) -> None:
+        """Resolve edges to other components (all components exist by now)."""
+
+    def start(self) -> None:
+        """Schedule the first events (t = 0)."""
+
+    def accept(self, t: float, ev: Ev) -> None:
+        raise EngineError(f"{self.kind} {self.id!r} does not accept events")
+
+    def has_consumers(self) -> bool:
+        return self.consumes_records
+
+    def sink(self, t: float, ev: Ev, origin: str) -> None:
+        """A DLQ / destination record arrives (the original instance is already settled).
+
+        Where it becomes new work (a consumed queue, a topic with subscribers, a function),
+        a new instance is created; otherwise the record is only counted where it lands.
+        """
+        if self.has_consumers():
+            new = self.acct.new(t, ev.tmpl, ev.key, ev.group, ev.depth + 1, origin=self.id)
+            self.accept(t, new)
+        else:
+            self.park(t, ev)
+
+    def park(self, t: float, ev: Ev) -> None:
+        """Keep a record nobody consumes (a DLQ's contents): metrics only."""
+
+    def flush(self, k: int, b: float, length: float) -> None:
+        """Write period k (ending at b, `length` seconds long) into self.m."""
+
+    def held(self) -> list[Ev]:
+        """The instances this component holds right now (for audits, not hot paths)."""
+        return []
+
+    def cost_items(self, pricing: dict, elapsed: float) -> dict[str, float]:
+        """USD by line item for what this node did so far."""
+        return {}
+
+    def dispatch(self, t: float, ev: Ev, targets: list) -> None:
+        """Hand an instance to its matched targets: none → filtered, one → passed on,
+        several → the parent is forwarded and each target gets a new instance."""
+        if not targets:
+            self.note(ev, t, "filtered out")
+            self.acct.filter(ev)
+        elif len(targets) == 1:
+            targets[0].accept(t, ev)
+        else:
+            self.note(ev, t, f"fanned out to {len(targets)} targets")
+            self.acct.forward(ev)
+            new = self.acct.new
+            for comp in targets:
+                comp.accept(t, new(t, ev.tmpl, ev.key, ev.group, ev.depth, origin=self.id))
+
+    # helpers ----------------------------------------------------------------------
+    def note(self, ev: Ev, t: float, text: str) -> None:
+        if ev.j is not None:
+            ev.j.append((t, self.id, text))
+
+    def why(self, what: str, cause: str, n: int = 1) -> None:
+        self.sim.why[(self.id, what, cause)] += n
+
+    def out(self, role: str) -> list[tuple[Any, dict]]:
+        """(component, edge properties) for each outgoing edge of this role."""
+        return self.sim.out_edges(self.id, role)

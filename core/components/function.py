@@ -1,0 +1,326 @@
+"""Lambda functions: concurrency limits, execution environments, cold starts and billing.
+
+`invoke()` is the one door every invocation model uses (sync, async, event source
+mappings); it either starts the invocation or returns the throttle cause. The async
+path (Lambda's internal queue, retries, DLQ, destinations) is in `async_invoke.py`.
+"""
+
+from __future__ import annotations
+
+import math
+from heapq import heappush
+from typing import Any
+
+from core.catalog import behav, prop
+from core.components.base import Component
+from core.engine.events import Ev
+from core.engine.rand import Sampler, Uniform, as_dist, stream
+
+RECURSION_LIMIT = 16  # Lambda stops a request chain after about 16 invocations
+
+
+class AccountPool:
+    """The Region's concurrency shared by functions without reserved concurrency."""
+
+    __slots__ = ("quota", "cap", "used", "scaling_per_10s")
+
+    def __init__(self, quota: int, reserved_total: int, provisioned_unreserved: int, scaling: int):
+        self.quota = quota
+        # Reserved concurrency and the provisioned environments of unreserved functions
+        # are claimed whether busy or not (ClaimedAccountConcurrency).
+        self.cap = max(0, quota - reserved_total - provisioned_unreserved)
+        self.used = 0
+        self.scaling_per_10s = scaling
+
+
+class Inv:
+    """One running invocation."""
+
+    __slots__ = ("payload", "caller", "tag", "t0", "init", "dur", "err", "pc", "deps", "end")
+
+    def __init__(self, payload, caller, tag, t0, init, dur, err, pc, deps):
+        self.payload = payload
+        self.caller = caller
+        self.tag = tag
+        self.t0 = t0
+        self.init = init
+        self.dur = dur
+        self.err = err
+        self.pc = pc
+        self.deps = deps
+        self.end = t0 + init + dur
+
+    @property
+    def ok(self) -> bool:
+        return self.err is None
+
+
+class Function(Component):
+    kind = "Function"
+    consumes_records = True
+
+    def __init__(self, sim, node):
+        self.conc = 0
+        self.pc_busy = 0
+        self.warm: list[float] = []  # idle environments' reclaim deadlines (LIFO reuse)
+        self.tokens = float(sim.scenario.account.ScalingRatePer10Seconds)
+        self.tok_t = 0.0
+        # metric accumulators for the current period
+        self.c_inv = self.c_err = self.c_thr = self.c_cold = 0
+        self.c_spill = self.c_pcinv = self.c_recursive = 0
+        self.last_throttle = ""
+        self.d_dur: list[float] = []
+        self.d_init: list[float] = []
+        self.g_area = 0.0
+        self.g_last = 0.0
+        self.g_max = 0
+        # billing accumulators
+        self.requests = 0
+        self.billed_ms_od = 0  # on-demand: init + duration
+        self.billed_ms_pc = 0  # execution on provisioned environments
+        self.eph_gbs = 0.0
+        self.u = Uniform(sim.rng(node.id, "coin"))
+        super().__init__(sim, node)
+        self.schedule = self.kernel.schedule
+        self.heap = self.kernel._heap
+        self.seq = self.kernel._seq
+        from core.components.async_invoke import AsyncQueue
+
+        self.async_q = AsyncQueue(self)
+
+    def configure(self, node) -> None:
+        super().configure(node)
+        sim = self.sim
+        self.memory = int(prop(node, "MemorySize"))
+        self.timeout = float(prop(node, "Timeout"))
+        arch = prop(node, "Architectures") or ["x86_64"]
+        self.arch = "arm64" if "arm64" in arch else "x86_64"
+        self.ephemeral = int(prop(node, "EphemeralStorage.Size") or 512)
+        rc = node.properties.get("ReservedConcurrentExecutions")
+        self.reserved = None if rc is None else int(rc)
+        self.pc = int(prop(node, "ProvisionedConcurrentExecutions") or 0)
+        self.max_retries = int(prop(node, "EventInvokeConfig.MaximumRetryAttempts"))
+        self.max_age = float(prop(node, "EventInvokeConfig.MaximumEventAgeInSeconds"))
+        self.err_rate = float(behav(node, "ErrorRate") or 0.0)
+        self.dur = Sampler(as_dist(behav(node, "Duration")), sim.rng(node.id, "duration"))
+        self.cold = Sampler(as_dist(behav(node, "ColdStart")), sim.rng(node.id, "coldstart"))
+        self.idle = Sampler(as_dist(behav(node, "IdleTimeout")), sim.rng(node.id, "idle"))
+        self.dur_buf = []
+        self.idle_buf = []
+        self.scale_cap = float(sim.scenario.account.ScalingRatePer10Seconds)
+        self.scale_rate = self.scale_cap / 10.0
+
+    def wire(self) -> None:
+        self.deps = [c for c, _ in self.out("calls")]
+        self.emits = [(c, float(p.get("PerInvocation", 1.0))) for c, p in self.out("emits")]
+        self.pool: AccountPool = self.sim.pool
+        self.async_q.wire()
+
+    # -- the invocation door ------------------------------------------------------------
+    def invoke(self, t: float, payload: Any, caller, tag: Any = None, poison: bool = False,
+               report: bool = False) -> Inv | None:
+        """Start an invocation now and return it, or None when throttled (`last_throttle` says why).
+
+        `poison`: the payload holds a poison record, so the handler fails — unless
+        `report` (ReportBatchItemFailures) lets it return the failed items instead.
+        `caller.on_result(t, inv)` is called when it ends.
+        """
+        reserved = self.reserved
+        if reserved is not None and self.conc >= reserved:
+            return self._throttle(t, "reserved concurrency is 0" if reserved == 0 else "reserved concurrency")
+        if self.pc_busy < self.pc:
+            self.pc_busy += 1
+            is_pc = True
+            init = 0.0
+            self.c_pcinv += 1
+        else:
+            is_pc = False
+            if reserved is None:
+                pool = self.pool
+                if pool.used >= pool.cap:
+                    return self._throttle(t, "account concurrency")
+                pool.used += 1
+            warm = self.warm
+            init = -1.0
+            while warm:
+                if warm.pop() > t:
+                    init = 0.0
+                    break
+            if init < 0.0:
+                tok = self.tokens + (t - self.tok_t) * self.scale_rate
+                if tok > self.scale_cap:
+                    tok = self.scale_cap
+                self.tok_t = t
+                if tok < 1.0:
+                    self.tokens = tok
+                    if reserved is None:
+                        self.pool.used -= 1
+                    return self._throttle(t, "scaling rate")
+                self.tokens = tok - 1.0
+                init = self.cold.next()
+                self.c_cold += 1
+                self.d_init.append(init)
+            if self.pc:
+                self.c_spill += 1
+        # concurrency gauge (time-weighted)
+        c = self.conc
+        self.g_area += c * (t - self.g_last)
+        self.g_last = t
+        c += 1
+        self.conc = c
+        if c > self.g_max:
+            self.g_max = c
+
+        buf = self.dur_buf
+        d = buf.pop() if buf else self._refill_dur()
+        err = None
+        held = None
+        if self.deps:
+            held = []
+            for dep in self.deps:
+                if not dep.acquire(t):
+                    err = "dependency saturated"
+                    break
+                held.append(dep)
+                d += dep.latency.next()
+                if dep.err_rate and dep.u.next() < dep.err_rate:
+                    err = "dependency error"
+        if err is None:
+            if poison and not report:
+                err = "poison record"
+            elif self.err_rate and self.u.next() < self.err_rate:
+                err = "function error"
+        if d > self.timeout:
+            d = self.timeout
+            err = "timeout"
+        if err is not None:
+            self.c_err += 1
+            self.why("error", err)
+        self.c_inv += 1
+        self.requests += 1
+        ms = math.ceil((init + d) * 1000.0 - 1e-9)
+        if is_pc:
+            self.billed_ms_pc += ms
+        else:
+            self.billed_ms_od += ms
+        inv = Inv(payload, caller, tag, t, init, d, err, is_pc, held)
+        heappush(self.heap, (inv.end, next(self.seq), self._complete, inv))
+        return inv
+
+    def _refill_dur(self) -> float:
+        self.dur_buf = self.dur.take()
+        return self.dur_buf.pop()
+
+    def _refill_idle(self) -> float:
+        self.idle_buf = self.idle.take()
+        return self.idle_buf.pop()
+
+    def _throttle(self, t: float, cause: str) -> None:
+        self.c_thr += 1
+        self.last_throttle = cause
+        self.why("throttle", cause)
+        return None
+
+    def _complete(self, t: float, inv: Inv) -> None:
+        c = self.conc
+        self.g_area += c * (t - self.g_last)
+        self.g_last = t
+        self.conc = c - 1
+        if inv.pc:
+            self.pc_busy -= 1
+        else:
+            buf = self.idle_buf
+            self.warm.append(t + (buf.pop() if buf else self._refill_idle()))
+            if self.reserved is None:
+                self.pool.used -= 1
+        if inv.deps:
+            for dep in inv.deps:
+                dep.release(t)
+        self.d_dur.append(inv.dur)
+        if inv.err is None and self.emits:
+            self._emit(t, inv.payload)
+        inv.caller.on_result(t, inv)
+
+    def _emit(self, t: float, payload) -> None:
+        first = payload[0] if isinstance(payload, list) else payload
+        for comp, per in self.emits:
+            n = int(per)
+            frac = per - n
+            if frac and self.u.next() < frac:
+                n += 1
+            for _ in range(n):
+                ev = self.acct.new(t, first.tmpl, first.key, first.group, first.depth + 1, origin=self.id)
+                comp.accept(t, ev)
+
+    def loop_guard(self, t: float, ev: Ev) -> bool:
+        """True when the event's request chain is too long: Lambda's recursion guard drops it."""
+        if ev.depth >= RECURSION_LIMIT:
+            self.c_recursive += 1
+            self.why("drop", "recursive loop")
+            self.note(ev, t, "dropped by recursive loop detection")
+            self.acct.drop(ev, "recursive_loop")
+            return True
+        return False
+
+    # -- async and sink entry points ------------------------------------------------------
+    def accept(self, t: float, ev: Ev) -> None:
+        """An asynchronous invocation (S3, SNS, EventBridge, a destination …)."""
+        self.async_q.enqueue(t, ev)
+
+    # -- reporting -----------------------------------------------------------------------
+    def limit(self) -> float:
+        if self.reserved is not None:
+            return self.reserved
+        return self.pool.cap + self.pc
+
+    def flush(self, k: int, b: float, length: float) -> None:
+        m = self.m
+        m.counter("Invocations", k, self.c_inv)
+        m.counter("Errors", k, self.c_err)
+        m.counter("Throttles", k, self.c_thr)
+        m.counter("ColdStarts", k, self.c_cold)
+        m.counter("ProvisionedConcurrencySpilloverInvocations", k, self.c_spill)
+        m.counter("ProvisionedConcurrencyInvocations", k, self.c_pcinv)
+        m.counter("RecursiveInvocationsDropped", k, self.c_recursive)
+        q = self.async_q
+        m.counter("AsyncEventsReceived", k, q.c_recv)
+        m.counter("AsyncEventsDropped", k, q.c_drop)
+        m.counter("DeadLetterErrors", k, q.c_dlq_err)
+        m.counter("DestinationDeliveryFailures", k, q.c_dest_fail)
+        m.dist("Duration", k, self.d_dur)
+        m.dist("InitDuration", k, self.d_init)
+        m.dist("AsyncEventAge", k, q.d_age)
+        self.g_area += self.conc * (b - self.g_last)
+        self.g_last = b
+        m.gauge("ConcurrentExecutions", k, self.g_area / length if length else self.conc, self.g_max)
+        self.g_area = 0.0
+        self.g_max = self.conc
+        self.c_inv = self.c_err = self.c_thr = self.c_cold = 0
+        self.c_spill = self.c_pcinv = self.c_recursive = 0
+        q.c_recv = q.c_drop = q.c_dlq_err = q.c_dest_fail = 0
+        self.d_dur = []
+        self.d_init = []
+        q.d_age = []
+
+    def held(self) -> list[Ev]:
+        # Running invocations are found through the kernel's schedule (see Simulation.audit).
+        return self.async_q.held()
+
+    def cost_items(self, pricing: dict, elapsed: float) -> dict[str, float]:
+        lam = pricing["lambda"]
+        gb = self.memory / 1024.0
+        rates = lam["duration_gb_s"][self.arch]
+        pcr = lam["provisioned"][self.arch]
+        items = {
+            "requests": self.requests * lam["request"],
+            "duration": self.billed_ms_od / 1000.0 * gb * rates,
+        }
+        if self.pc:
+            # Provisioned time is billed in 5-minute blocks, rounded up.
+            blocks = math.ceil(elapsed / 300.0 - 1e-9) * 300.0
+            items["provisioned_concurrency"] = self.pc * gb * blocks * pcr["allocated_gb_s"]
+            items["provisioned_duration"] = self.billed_ms_pc / 1000.0 * gb * pcr["execution_gb_s"]
+        if self.ephemeral > 512:
+            total_s = (self.billed_ms_od + self.billed_ms_pc) / 1000.0
+            items["ephemeral_storage"] = (self.ephemeral - 512) / 1024.0 * total_s * lam["ephemeral_gb_s"]
+        return items

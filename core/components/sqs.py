@@ -1,0 +1,256 @@
+"""SQS queues: visibility timeout, receive counts, redrive to a DLQ, retention, FIFO groups.
+
+A queue only stores and hands out messages; the event source mapping's poller
+(`sqs_poller.py`) decides when to receive and what to delete.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections import deque
+
+from core.catalog import get_path, prop
+from core.components.base import Component, Gauge
+from core.engine.events import Ev
+
+
+class SQSQueue(Component):
+    kind = "SQSQueue"
+
+    def __init__(self, sim, node):
+        self.fresh: deque[Ev] = deque()  # visible, in send order
+        self.back: list = []  # visible again after a failed receive: heap of (sent, id, ev)
+        self.groups: dict[str, deque[Ev]] = {}  # FIFO: visible messages per group
+        self.ready: deque[str] = deque()  # FIFO: groups with visible messages and none in flight
+        self.locked: set[str] = set()  # FIFO: groups with messages in flight
+        self.n_visible = 0
+        self.inflight: dict[int, Ev] = {}
+        self.delayed: dict[int, Ev] = {}
+        self.parked = 0
+        self.parked_first = None
+        self.c_sent = self.c_recv = self.c_del = 0
+        self.sends = self.receives = self.deletes = 0  # for cost
+        self.g_vis = Gauge()
+        self.g_inv = Gauge()
+        self.poller = None  # set by the event source mapping that polls this queue
+        super().__init__(sim, node)
+
+    def configure(self, node) -> None:
+        super().configure(node)
+        self.vt = float(prop(node, "VisibilityTimeout"))
+        self.retention = float(prop(node, "MessageRetentionPeriod"))
+        self.delay = float(prop(node, "DelaySeconds") or 0)
+        self.fifo = bool(prop(node, "FifoQueue"))
+        mrc = get_path(node.properties, "RedrivePolicy.maxReceiveCount")
+        self.max_receive = int(mrc) if mrc is not None else None
+
+    def wire(self) -> None:
+        dl = self.out("redrive")
+        self.dlq = dl[0][0] if dl else None
+
+    def has_consumers(self) -> bool:
+        return bool(self.out("poll"))
+
+    # -- sending -----------------------------------------------------------------------
+    def accept(self, t: float, ev: Ev) -> None:
+        """SendMessage."""
+        self.c_sent += 1
+        self.sends += 1
+        ev.sent = t
+        ev.rc = 0
+        self.note(ev, t, "sent to queue")
+        if self.delay > 0:
+            self.delayed[ev.id] = ev
+            self.kernel.schedule(t + self.delay, self._undelay, ev)
+            return
+        self._make_visible(t, ev)
+
+    def _undelay(self, t: float, ev: Ev) -> None:
+        del self.delayed[ev.id]
+        self._make_visible(t, ev)
+
+    def park(self, t: float, ev: Ev) -> None:
+        """A record kept in a queue nobody polls (a DLQ): counted, visible forever."""
+        self.c_sent += 1
+        self.sends += 1
+        self.parked += 1
+        if self.parked_first is None:
+            self.parked_first = t
+        self.g_vis.add(t, 1)
+
+    def _make_visible(self, t: float, ev: Ev, returned: bool = False) -> None:
+        self.n_visible += 1
+        self.g_vis.add(t, 1)
+        if self.fifo:
+            g = ev.group or "default"
+            q = self.groups.get(g)
+            if q is None:
+                q = self.groups[g] = deque()
+            if returned:
+                q.appendleft(ev)
+            else:
+                q.append(ev)
+            if len(q) == 1 and g not in self.locked:
+                self.ready.append(g)
+        elif returned:
+            heapq.heappush(self.back, (ev.sent, ev.id, ev))
+        else:
+            self.fresh.append(ev)
+        if self.poller is not None:
+            self.poller.wake(t)
+
+    # -- receiving ----------------------------------------------------------------------
+    def visible(self) -> int:
+        return self.n_visible
+
+    def receive(self, t: float, n: int) -> list[Ev]:
+        """ReceiveMessage for up to n messages: oldest first; expired ones are dropped and
+        ones past maxReceiveCount move to the DLQ on this receive, as SQS does."""
+        self.receives += -(-n // 10)  # ReceiveMessage returns at most 10 per call
+        out: list[Ev] = []
+        if self.fifo:
+            return self._receive_fifo(t, n)
+        fresh, back = self.fresh, self.back
+        limit = t - self.retention
+        while len(out) < n and (fresh or back):
+            if back and (not fresh or back[0][0] <= fresh[0].sent):
+                ev = heapq.heappop(back)[2]
+            else:
+                ev = fresh.popleft()
+            self.n_visible -= 1
+            self.g_vis.add(t, -1)
+            if ev.sent < limit:
+                self._expire(t, ev)
+                continue
+            if self._take(t, ev):
+                out.append(ev)
+        return out
+
+    def _receive_fifo(self, t: float, n: int) -> list[Ev]:
+        out: list[Ev] = []
+        limit = t - self.retention
+        # SQS FIFO returns messages of as few groups as it can, in order within each group.
+        while len(out) < n and self.ready:
+            g = self.ready[0]
+            q = self.groups[g]
+            while q and len(out) < n:
+                ev = q.popleft()
+                self.n_visible -= 1
+                self.g_vis.add(t, -1)
+                if ev.sent < limit:
+                    self._expire(t, ev)
+                    continue
+                if self._take(t, ev):
+                    out.append(ev)
+                    self.locked.add(g)
+            if not q or g in self.locked:
+                self.ready.popleft()
+        return out
+
+    def _take(self, t: float, ev: Ev) -> bool:
+        ev.rc += 1
+        if self.max_receive is not None and ev.rc > self.max_receive and self.dlq is not None:
+            self.note(ev, t, f"moved to DLQ {self.dlq.id} after {ev.rc - 1} receives")
+            self.why("dead_letter", f"maxReceiveCount {self.max_receive} exceeded")
+            self.acct.dead_letter(ev)
+            self.dlq.sink(t, ev, self.id)
+            return False
+        self.c_recv += 1
+        ev.vis = t + self.vt
+        self.inflight[ev.id] = ev
+        self.g_inv.add(t, 1)
+        return True
+
+    def _expire(self, t: float, ev: Ev) -> None:
+        self.note(ev, t, "expired (MessageRetentionPeriod)")
+        self.why("drop", "message retention expired")
+        self.acct.drop(ev, "retention_expired")
+
+    def delete(self, t: float, ev: Ev) -> None:
+        """DeleteMessage of a received message."""
+        del self.inflight[ev.id]
+        self.g_inv.add(t, -1)
+        self.c_del += 1
+        self._unlock(t, ev)
+
+    def release(self, t: float, ev: Ev, at: float | None = None) -> None:
+        """A received message that was not deleted becomes visible again at its
+        visibility deadline (or `at`)."""
+        when = ev.vis if at is None else at
+        if when > t:
+            self.kernel.schedule(when, self._return, ev)
+        else:
+            self._return(t, ev)
+
+    def _return(self, t: float, ev: Ev) -> None:
+        del self.inflight[ev.id]
+        self.g_inv.add(t, -1)
+        self.note(ev, t, "visible again")
+        self._make_visible(t, ev, returned=True)
+        self._unlock(t, ev)
+
+    def _unlock(self, t: float, ev: Ev) -> None:
+        if not self.fifo:
+            return
+        g = ev.group or "default"
+        if g in self.locked and not any(
+                (e.group or "default") == g for e in self.inflight.values()):
+            self.locked.discard(g)
+            if self.groups.get(g):
+                self.ready.append(g)
+                if self.poller is not None:
+                    self.poller.wake(t)
+
+    def oldest_age(self, t: float) -> float:
+        oldest = None
+        if self.fresh:
+            oldest = self.fresh[0].sent
+        if self.back and (oldest is None or self.back[0][0] < oldest):
+            oldest = self.back[0][0]
+        if self.fifo:
+            for q in self.groups.values():
+                if q and (oldest is None or q[0].sent < oldest):
+                    oldest = q[0].sent
+        if self.parked_first is not None and (oldest is None or self.parked_first < oldest):
+            oldest = self.parked_first
+        return 0.0 if oldest is None else max(0.0, t - oldest)
+
+    def sweep(self, t: float) -> None:
+        """Drop visible messages past retention (SQS deletes them whether or not polled)."""
+        limit = t - self.retention
+        while self.fresh and self.fresh[0].sent < limit:
+            ev = self.fresh.popleft()
+            self.n_visible -= 1
+            self.g_vis.add(t, -1)
+            self._expire(t, ev)
+        while self.back and self.back[0][0] < limit:
+            ev = heapq.heappop(self.back)[2]
+            self.n_visible -= 1
+            self.g_vis.add(t, -1)
+            self._expire(t, ev)
+
+    def flush(self, k: int, b: float, length: float) -> None:
+        self.sweep(b)
+        m = self.m
+        m.counter("NumberOfMessagesSent", k, self.c_sent)
+        m.counter("NumberOfMessagesReceived", k, self.c_recv)
+        m.counter("NumberOfMessagesDeleted", k, self.c_del)
+        m.gauge("ApproximateNumberOfMessagesVisible", k, *self.g_vis.close(b, length))
+        m.gauge("ApproximateNumberOfMessagesNotVisible", k, *self.g_inv.close(b, length))
+        age = self.oldest_age(b)
+        m.gauge("ApproximateAgeOfOldestMessage", k, age, age)
+        self.c_sent = self.c_recv = self.c_del = 0
+
+    def held(self) -> list[Ev]:
+        out = list(self.fresh) + [x[2] for x in self.back] + list(self.inflight.values())
+        out += list(self.delayed.values())
+        for q in self.groups.values():
+            out.extend(q)
+        return out
+
+    def cost_items(self, pricing: dict, elapsed: float) -> dict[str, float]:
+        p = pricing["sqs"]["fifo_request" if self.fifo else "standard_request"]
+        items = {"requests": (self.sends + self.receives + self.deletes) * p}
+        if self.poller is not None:
+            items["empty_receives"] = self.poller.empty_receives(elapsed) * p
+        return items

@@ -1,0 +1,271 @@
+"""The SQS poller of an event source mapping: batching, scaling and back-off.
+
+Standard mode starts at 5 concurrent batches and, while a backlog persists, adds up to
+300 per minute (5 per second here) to 1,250, or ScalingConfig.MaximumConcurrency.
+Throttles and mostly-failing batches halve it (AWS documents a back-off, not its size).
+A throttled batch is retried with back-off until its visibility timeout runs out, then
+released; a failed batch's messages reappear after the visibility timeout;
+ReportBatchItemFailures returns only the failed ones.
+"""
+
+from __future__ import annotations
+
+from core.engine.events import Ev
+from core.records import body_text, sqs_record
+
+MAX_CONCURRENCY = 1250
+START_CONCURRENCY = 5
+SCALE_STEP = 5  # per second: 300 per minute
+FLOOR = 2
+PAYLOAD_CAP = 6 * 1024 * 1024
+LONG_POLL = 20.0
+
+
+class Batch:
+    __slots__ = ("evs", "tries", "opened", "closed", "token")
+
+    def __init__(self, evs: list[Ev], t: float):
+        self.evs = evs
+        self.tries = 0
+        self.opened = t
+        self.closed = False
+        self.token = 0
+
+
+class SqsPoller:
+    def __init__(self, esm):
+        self.esm = esm
+        self.q = esm.source
+        self.fn = esm.fn
+        self.kernel = esm.kernel
+        self.acct = esm.acct
+        self.q.poller = self
+        self.target = START_CONCURRENCY
+        self.active = 0  # batches being filled, invoked, or waiting to retry a throttle
+        self.open: Batch | None = None
+        self.waiting: dict[int, Batch] = {}
+        self._bid = 0
+        self.poll_scheduled = False
+        self.ticking = False
+        self.t_thr = self.t_inv = self.t_err = 0
+        self.idle_since = 0.0
+        self.idle_time = 0.0  # poller-seconds spent long-polling an empty queue (billed receives)
+        self._last_idle_t = 0.0
+
+    def configure(self) -> None:
+        esm = self.esm
+        self.batch_size = int(esm.batch_size_set or 10)
+        cap = MAX_CONCURRENCY
+        if esm.max_concurrency is not None:
+            cap = min(cap, esm.max_concurrency)
+        self.cap = cap
+        self.target = min(self.target, cap)
+        self.filter = esm.compile_filter("sqs")
+        self.report = esm.report
+        self.window = esm.window
+        if esm.enabled:
+            self.wake(esm.kernel.now)
+
+    def start(self) -> None:
+        if self.esm.created_at > 0:
+            self.kernel.schedule(self.esm.created_at, lambda t, _: self.wake(t), None)
+
+    # -- polling ------------------------------------------------------------------------
+    def wake(self, t: float) -> None:
+        if not self.poll_scheduled and self.esm.enabled and t >= self.esm.created_at:
+            self.poll_scheduled = True
+            self.kernel.schedule(t, self._poll, None)
+        if not self.ticking and self.esm.enabled:
+            self.ticking = True
+            self.kernel.schedule(t + 1.0, self._tick, None)
+
+    def _poll(self, t: float, _=None) -> None:
+        self.poll_scheduled = False
+        esm = self.esm
+        if not esm.enabled or t < esm.created_at:
+            return
+        q = self.q
+        while q.n_visible > 0:
+            b = self.open
+            if b is not None:
+                b.evs.extend(self._receive(t, self.batch_size - len(b.evs)))
+                if len(b.evs) >= self.batch_size:
+                    self.open = None
+                    self._invoke_batch(t, b)
+                    continue
+                break
+            if self.active >= self.target:
+                break
+            evs = self._receive(t, self.batch_size)
+            if not evs:
+                continue
+            self.active += 1
+            b = Batch(evs, t)
+            if self.window > 0 and len(evs) < self.batch_size:
+                self.open = b
+                self._bid += 1
+                b.token = self._bid
+                self.kernel.schedule(t + self.window, self._window_closed, b)
+                break
+            self._invoke_batch(t, b)
+
+    def _window_closed(self, t: float, b: Batch) -> None:
+        if self.open is b:
+            self.open = None
+            self._invoke_batch(t, b)
+
+    def _receive(self, t: float, n: int) -> list[Ev]:
+        evs = self.q.receive(t, n)
+        esm = self.esm
+        esm.c_polled += len(evs)
+        flt = self.filter
+        if flt is None or not evs:
+            return evs
+        keep = []
+        for ev in evs:
+            cache = ev.tmpl.cache
+            ok = cache.get(esm.id)
+            if ok is None:
+                ok = cache[esm.id] = bool(flt(sqs_record(ev.tmpl.payload)))
+            if ok:
+                keep.append(ev)
+            else:
+                # Lambda deletes messages that match no filter, without invoking.
+                esm.c_filtered += 1
+                esm.note(ev, t, "filtered out by the event source mapping (deleted)")
+                self.q.delete(t, ev)
+                self.q.deletes += 1
+                self.acct.filter(ev)
+        return keep
+
+    def _invoke_batch(self, t: float, b: Batch) -> None:
+        if not b.evs:
+            self.active -= 1
+            return
+        # The 6 MB invoke payload cap: split an oversized batch.
+        size = 0
+        for i, ev in enumerate(b.evs):
+            s = ev.tmpl.size or len(body_text(ev.tmpl.payload)) + 500
+            size += s
+            if size > PAYLOAD_CAP and i > 0:
+                rest = Batch(b.evs[i:], t)
+                b.evs = b.evs[:i]
+                self.active += 1
+                self._invoke_batch(t, rest)
+                break
+        self._try(t, b)
+
+    def _try(self, t: float, b: Batch) -> None:
+        self.waiting.pop(id(b), None)
+        esm = self.esm
+        evs = b.evs
+        poison = False
+        for ev in evs:
+            if ev.tmpl.poison:
+                poison = True
+                break
+        inv = self.fn.invoke(t, evs, self, tag=b, poison=poison, report=self.report)
+        if inv is None:
+            self.t_thr += 1
+            cause = self.fn.last_throttle
+            b.tries += 1
+            delay = min(2.0 ** (b.tries - 1), 30.0)
+            deadline = min(ev.vis for ev in evs)
+            if t + delay >= deadline:
+                # The batch's visibility timeout ran out while throttled: release it.
+                esm.why("retry", f"throttled until visibility timeout: {cause}")
+                for ev in evs:
+                    esm.note(ev, t, f"throttled ({cause}); released at visibility timeout")
+                    self.q.release(t, ev)
+                self.active -= 1
+                return
+            esm.why("retry", f"throttled: {cause}")
+            self.waiting[id(b)] = b
+            self.kernel.schedule(t + delay, self._retry, b)
+            return
+        self.t_inv += 1
+        esm.c_invoked += len(evs)
+        esm.g_conc.add(t, 1)
+        if evs[0].j is not None or any(ev.j is not None for ev in evs):
+            for ev in evs:
+                esm.note(ev, t, f"invoked {self.fn.id} in a batch of {len(evs)}"
+                         + (" (cold start)" if inv.init > 0 else ""))
+
+    def _retry(self, t: float, b: Batch) -> None:
+        self._try(t, b)
+
+    def on_result(self, t: float, inv) -> None:
+        esm = self.esm
+        q = self.q
+        evs = inv.payload
+        self.active -= 1
+        esm.g_conc.add(t, -1)
+        if inv.err is None:
+            failed = [ev for ev in evs if ev.tmpl.poison] if self.report else []
+        else:
+            failed = evs
+            self.t_err += 1
+            esm.why("retry", f"batch failed: {inv.err}")
+        if failed and len(failed) < len(evs):
+            bad = {ev.id for ev in failed}
+            done = [ev for ev in evs if ev.id not in bad]
+        elif failed:
+            done = []
+        else:
+            done = evs
+        for ev in done:
+            q.delete(t, ev)
+            if ev.j is not None:
+                esm.note(ev, t, "processed and deleted")
+            self.acct.succeed(ev)
+        if done:
+            q.deletes += -(-len(done) // 10)
+            esm.c_deleted += len(done)
+        if failed:
+            esm.c_failed += len(failed)
+            for ev in failed:
+                esm.note(ev, t, f"failed ({inv.err or 'reported in batchItemFailures'}); "
+                         "visible again after the visibility timeout")
+                q.release(t, ev)
+        if q.n_visible > 0:
+            self.wake(t)
+
+    # -- scaling ------------------------------------------------------------------------
+    def _tick(self, t: float, _=None) -> None:
+        q = self.q
+        if self.t_thr:
+            self.target = max(FLOOR, self.target // 2)
+        elif self.t_inv and self.t_err * 2 > self.t_inv:
+            self.target = max(FLOOR, self.target // 2)
+        elif q.n_visible > 0:
+            self.target = min(self.cap, self.target + SCALE_STEP)
+        elif self.active < self.target:
+            self.target = max(min(START_CONCURRENCY, self.cap), self.target - SCALE_STEP)
+        self.t_thr = self.t_inv = self.t_err = 0
+        idle = max(0, self.target - self.active) if q.n_visible == 0 else 0
+        self.idle_time += idle * 1.0
+        if q.n_visible > 0 or self.active > 0 or self.target > min(START_CONCURRENCY, self.cap):
+            self.kernel.schedule(t + 1.0, self._tick, None)
+            if q.n_visible > 0:
+                self.wake(t)
+        else:
+            self.ticking = False
+            self._last_idle_t = t
+
+    def empty_receives(self, elapsed: float) -> float:
+        """Billed long-poll receives that returned nothing (one per poller per 20 s)."""
+        quiet = 0.0
+        if not self.ticking:
+            quiet = max(0.0, elapsed - self._last_idle_t) * min(START_CONCURRENCY, self.cap)
+        return (self.idle_time + quiet) / LONG_POLL
+
+    def on_flush(self, b: float) -> None:
+        pass
+
+    def held(self) -> list[Ev]:
+        out = []
+        if self.open is not None:
+            out.extend(self.open.evs)
+        for b in self.waiting.values():
+            out.extend(b.evs)
+        return out

@@ -1,0 +1,1 @@
+"""The simulation engine: a small event kernel, metrics, accounting and the Simulation driver."""

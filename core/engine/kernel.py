@@ -1,0 +1,81 @@
+"""The event kernel: a time-ordered heap of callbacks, and nothing about AWS.
+
+Like SimPy's core, but callbacks instead of generators: `schedule(t, fn, arg)` and
+`fn(t, arg)` is called when simulated time reaches `t`. Ties run in scheduling order.
+"""
+
+from __future__ import annotations
+
+from heapq import heappop, heappush
+from itertools import count
+from typing import Any, Callable
+
+
+class EmptySchedule(Exception):
+    """`step()` was called with nothing scheduled."""
+
+
+class Kernel:
+    __slots__ = ("now", "_heap", "_seq", "events_processed", "schedule")
+
+    def __init__(self) -> None:
+        self.now = 0.0
+        self._heap: list = []
+        self._seq = count()
+        self.events_processed = 0
+        heap, seq = self._heap, self._seq
+
+        def schedule(t: float, fn: Callable[[float, Any], None], arg: Any = None) -> None:
+            """Call `fn(t, arg)` at simulated time `t` (never before now)."""
+            heappush(heap, (t, next(seq), fn, arg))
+
+        self.schedule = schedule
+
+    def peek(self) -> float:
+        """Time of the next event, or infinity."""
+        return self._heap[0][0] if self._heap else float("inf")
+
+    def step(self) -> None:
+        """Run the next event."""
+        if not self._heap:
+            raise EmptySchedule()
+        t, _, fn, arg = heappop(self._heap)
+        self.now = t
+        self.events_processed += 1
+        fn(t, arg)
+
+    def run_before(self, bound: float) -> None:
+        """Run every event with time < bound, then set the clock to bound."""
+        heap = self._heap
+        pop = heappop
+        n = 0
+        while heap and heap[0][0] < bound:
+            t, _, fn, arg = pop(heap)
+            fn(t, arg)
+            n += 1
+        self.events_processed += n
+        if bound > self.now:
+            self.now = bound
+
+    def pending(self) -> list:
+        """The scheduled (time, fn, arg) entries, for audits; not for hot paths."""
+        return [(t, fn, arg) for t, _, fn, arg in self._heap]
+
+    def run_some(self, bound: float, limit: int) -> bool:
+        """Run at most `limit` events with time < bound; True when none are left before bound."""
+        heap = self._heap
+        pop = heappop
+        n = 0
+        t = self.now
+        while heap and heap[0][0] < bound:
+            if n >= limit:
+                self.events_processed += n
+                self.now = t
+                return False
+            t, _, fn, arg = pop(heap)
+            fn(t, arg)
+            n += 1
+        self.events_processed += n
+        if bound > self.now:
+            self.now = bound
+        return True
