@@ -74,7 +74,7 @@ class SqsPoller:
     def wake(self, t: float) -> None:
         if not self.poll_scheduled and self.esm.enabled and t >= self.esm.created_at:
             self.poll_scheduled = True
-            self.kernel.schedule(t, self._poll, None)
+            self.kernel.schedule_late(t, self._poll, None)
         if not self.ticking and self.esm.enabled:
             self.ticking = True
             self.kernel.schedule(t + 1.0, self._tick, None)
@@ -85,7 +85,7 @@ class SqsPoller:
         if not esm.enabled or t < esm.created_at:
             return
         q = self.q
-        while q.n_visible > 0:
+        while q.receivable():
             b = self.open
             if b is not None:
                 b.evs.extend(self._receive(t, self.batch_size - len(b.evs)))
@@ -96,8 +96,11 @@ class SqsPoller:
                 break
             if self.active >= self.target:
                 break
+            before = q.n_visible
             evs = self._receive(t, self.batch_size)
             if not evs:
+                if q.n_visible == before:
+                    break
                 continue
             self.active += 1
             b = Batch(evs, t)
@@ -227,7 +230,7 @@ class SqsPoller:
                 esm.note(ev, t, f"failed ({inv.err or 'reported in batchItemFailures'}); "
                          "visible again after the visibility timeout")
                 q.release(t, ev)
-        if q.n_visible > 0:
+        if q.receivable():
             self.wake(t)
 
     # -- scaling ------------------------------------------------------------------------

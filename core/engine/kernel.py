@@ -11,12 +11,15 @@ from itertools import count
 from typing import Any, Callable
 
 
+LATE = 1 << 62
+
+
 class EmptySchedule(Exception):
     """`step()` was called with nothing scheduled."""
 
 
 class Kernel:
-    __slots__ = ("now", "_heap", "_seq", "events_processed", "schedule")
+    __slots__ = ("now", "_heap", "_seq", "events_processed", "schedule", "schedule_late")
 
     def __init__(self) -> None:
         self.now = 0.0
@@ -29,7 +32,13 @@ class Kernel:
             """Call `fn(t, arg)` at simulated time `t` (never before now)."""
             heappush(heap, (t, next(seq), fn, arg))
 
+        def schedule_late(t: float, fn: Callable[[float, Any], None], arg: Any = None) -> None:
+            """Like schedule, but after every ordinary event at the same time `t` (e.g. a poll
+            that should see a whole burst of simultaneous sends)."""
+            heappush(heap, (t, LATE + next(seq), fn, arg))
+
         self.schedule = schedule
+        self.schedule_late = schedule_late
 
     def peek(self) -> float:
         """Time of the next event, or infinity."""

@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from core.engine.events import Accounting, EngineError, Ev
+from core.engine.events import OUTCOMES, Accounting, EngineError, Ev
 from core.engine.kernel import Kernel
 from core.engine.metrics import NodeMetrics
 from core.engine.rand import stream
@@ -55,7 +55,7 @@ class Simulation:
     """One run of one scenario. `seed`/`duration` override the scenario's."""
 
     def __init__(self, scenario: Scenario, seed: int | None = None, duration: float | None = None,
-                 journeys: int = 200):
+                 journeys: int = 200, track_cost: bool = False):
         from core.components.function import AccountPool
         from core.components.workload import DirectCaller, WorkloadSource
 
@@ -76,6 +76,10 @@ class Simulation:
         self.wall = 0.0
         self.marks: list[tuple[float, str]] = []  # (t, label) of edits applied mid-run
         self.metrics = {nd.id: NodeMetrics(nd.id, nd.kind, self.n_periods) for nd in scenario.nodes}
+        # Cumulative outcome counts (and cost) at the end of each period, for live charts.
+        self._outcomes = {o: np.zeros(self.n_periods) for o in OUTCOMES + ("created",)}
+        self.track_cost = track_cost
+        self._cost = np.zeros(self.n_periods) if track_cost else None
         self._edges: dict[tuple[str, str], list] = {}
 
         reserved = sum(int(nd.properties.get("ReservedConcurrentExecutions") or 0)
@@ -136,6 +140,11 @@ class Simulation:
         length = b - k * self.period
         for c in self.components.values():
             c.flush(k, b, length)
+        acct = self.acct
+        for o, arr in self._outcomes.items():
+            arr[k] = getattr(acct, o)
+        if self._cost is not None:
+            self._cost[k] = self.cost()["total_usd"]
         self.k = k + 1
 
     def advance(self, until: float) -> None:
@@ -198,6 +207,17 @@ class Simulation:
     def series(self, node_id: str, metric: str, stat: str = "sum") -> np.ndarray:
         return self.metrics[node_id].series(metric, stat, self.k)
 
+    def outcome_series(self, outcome: str, cumulative: bool = False) -> np.ndarray:
+        """Instances reaching `outcome` (or created) in each flushed period."""
+        arr = self._outcomes[outcome][: self.k]
+        return arr.copy() if cumulative else np.diff(arr, prepend=0.0)
+
+    def cost_series(self) -> np.ndarray:
+        """Running total cost (USD) at the end of each period; needs track_cost=True."""
+        if self._cost is None:
+            raise ValueError("create the Simulation with track_cost=True")
+        return self._cost[: self.k]
+
     def period_lengths(self) -> np.ndarray:
         starts = np.arange(self.n_periods) * self.period
         return np.minimum(starts + self.period, self.duration) - starts
@@ -211,10 +231,10 @@ class Simulation:
             its = c.cost_items(prices, elapsed)
             total = float(sum(its.values()))
             if its:
-                items[nid] = {k: round(float(v), 8) for k, v in its.items()}
+                items[nid] = {k: round(float(v), 12) for k, v in its.items()}
             if total:
-                by_node[nid] = round(total, 8)
-        return {"total_usd": round(sum(by_node.values()), 8), "by_node": by_node, "items": items,
+                by_node[nid] = round(total, 12)
+        return {"total_usd": round(sum(by_node.values()), 12), "by_node": by_node, "items": items,
                 "pricing_as_of": prices.get("as_of"), "region": prices.get("region")}
 
     def summary(self) -> dict:

@@ -1,0 +1,141 @@
+"""Expanding SAM templates with AWS's own translator (`aws-sam-translator`), offline.
+
+The translator runs with an empty managed-policy map, no feature toggles and a stub
+session in us-east-1 (partition aws), so it never touches the network. Local code paths
+(`CodeUri: src/`) and local OpenAPI files are swapped for placeholder S3 locations, as
+`sam validate` and cfn-lint do; they play no part in the flow. Nested applications are
+turned into plain nested stacks, which the importer lists as skipped.
+"""
+
+from __future__ import annotations
+
+import copy
+import logging
+import re
+from typing import Any
+
+from core.templates.common import REGION, SAM_TRANSFORM, TemplateError
+
+_PLACEHOLDER_S3 = "s3://triggerscope-placeholder/code.zip"
+_PLACEHOLDER_IMAGE = "123456789012.dkr.ecr.us-east-1.amazonaws.com/placeholder:latest"
+_PLACEHOLDER_STACK = "https://s3.amazonaws.com/triggerscope-placeholder/nested.yaml"
+
+
+class _Session:
+    """Just enough of a boto3 session for the translator: a region, nothing else."""
+
+    region_name = REGION
+
+
+def transforms(template: dict) -> list[str]:
+    t = template.get("Transform")
+    if t is None:
+        return []
+    items = t if isinstance(t, list) else [t]
+    out = []
+    for x in items:
+        if isinstance(x, str):
+            out.append(x)
+        elif isinstance(x, dict) and isinstance(x.get("Name"), str):
+            out.append(x["Name"])
+    return out
+
+
+def is_sam(template: dict) -> bool:
+    return SAM_TRANSFORM in transforms(template)
+
+
+def _is_s3_uri(v: Any) -> bool:
+    return isinstance(v, str) and v.startswith("s3://")
+
+
+def _prepare(template: dict) -> tuple[dict, dict[str, str]]:
+    """A copy the translator accepts offline, and {logical id: note} for what was swapped."""
+    t = copy.deepcopy(template)
+    notes: dict[str, str] = {}
+    glob = t.get("Globals") if isinstance(t.get("Globals"), dict) else {}
+    gfn = glob.get("Function") if isinstance(glob.get("Function"), dict) else {}
+    if "CodeUri" in gfn and not _is_s3_uri(gfn["CodeUri"]) and not isinstance(gfn["CodeUri"], dict):
+        gfn["CodeUri"] = _PLACEHOLDER_S3
+    if isinstance(gfn.get("AutoPublishCodeSha256"), dict):
+        gfn["AutoPublishCodeSha256"] = "placeholder"
+    for key in ("Api", "HttpApi"):
+        g = glob.get(key) if isinstance(glob.get(key), dict) else {}
+        if isinstance(g.get("DefinitionUri"), str) and not _is_s3_uri(g["DefinitionUri"]):
+            g["DefinitionUri"] = _PLACEHOLDER_S3
+    for lid, r in (t.get("Resources") or {}).items():
+        if not isinstance(r, dict):
+            continue
+        rtype = r.get("Type")
+        props = r.get("Properties")
+        if rtype == "AWS::Serverless::Application":
+            r["Type"] = "AWS::CloudFormation::Stack"
+            r["Properties"] = {"TemplateURL": _PLACEHOLDER_STACK}
+            notes[lid] = "nested SAM application"
+            continue
+        if not isinstance(props, dict):
+            if rtype == "AWS::Serverless::Function":
+                props = r["Properties"] = {}
+            else:
+                continue
+        if rtype == "AWS::Serverless::Function":
+            if props.get("PackageType") == "Image" or "ImageUri" in props:
+                if not isinstance(props.get("ImageUri"), str):
+                    props["ImageUri"] = _PLACEHOLDER_IMAGE
+            elif "InlineCode" not in props:
+                cu = props.get("CodeUri", gfn.get("CodeUri"))
+                if not (_is_s3_uri(cu) or (isinstance(cu, dict) and "Bucket" in cu and "Key" in cu)):
+                    props["CodeUri"] = _PLACEHOLDER_S3
+            if isinstance(props.get("AutoPublishCodeSha256"), dict):
+                props["AutoPublishCodeSha256"] = "placeholder"
+        elif rtype == "AWS::Serverless::LayerVersion":
+            if not _is_s3_uri(props.get("ContentUri")):
+                props["ContentUri"] = _PLACEHOLDER_S3
+        elif rtype in ("AWS::Serverless::Api", "AWS::Serverless::HttpApi", "AWS::Serverless::StateMachine"):
+            if isinstance(props.get("DefinitionUri"), str | dict) and not _is_s3_uri(props.get("DefinitionUri")):
+                if "DefinitionBody" not in props:
+                    props["DefinitionUri"] = _PLACEHOLDER_S3
+                    notes[lid] = "definition read from a separate file (not imported)"
+        elif rtype == "AWS::Serverless::GraphQLApi":
+            for key in ("SchemaUri",):
+                if key in props and not _is_s3_uri(props[key]):
+                    props[key] = _PLACEHOLDER_S3
+    return t, notes
+
+
+def expand(template: dict, source: str, lines: dict[str, int]) -> tuple[dict, dict[str, str]]:
+    """The CloudFormation that SAM would deploy, and notes on placeholders swapped in."""
+    from samtranslator.model.exceptions import InvalidDocumentException, InvalidTemplateException
+    from samtranslator.parser.parser import Parser
+    from samtranslator.translator.arn_generator import ArnGenerator
+    from samtranslator.translator.translator import Translator
+
+    logging.getLogger("samtranslator").setLevel(logging.CRITICAL)
+    prepared, notes = _prepare(template)
+    ArnGenerator.BOTO_SESSION_REGION_NAME = REGION
+    translator = Translator({}, Parser(), boto_session=_Session())
+    try:
+        out = translator.translate(prepared, parameter_values={}, feature_toggle=None,
+                                   passthrough_metadata=True)
+    except InvalidDocumentException as e:
+        causes = [c.message for c in getattr(e, "causes", [])] or [str(e)]
+        raise _error(causes, source, lines) from None
+    except InvalidTemplateException as e:
+        raise _error([e.message], source, lines) from None
+    except Exception as e:  # the translator's own bugs on odd input
+        raise TemplateError(f"SAM translation failed: {type(e).__name__}: {e}", source=source) from None
+    return out, notes
+
+
+def _error(causes: list[str], source: str, lines: dict[str, int]) -> TemplateError:
+    lid = None
+    line = None
+    for c in causes:
+        m = re.search(r"\[([A-Za-z0-9]+)\]", c)
+        if m and m.group(1) in lines:
+            lid = m.group(1)
+            line = lines[lid]
+            break
+    text = "; ".join(causes)
+    return TemplateError(f"SAM translation failed: {text}", source=source, line=line,
+                         logical_id=lid)

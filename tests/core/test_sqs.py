@@ -1,0 +1,198 @@
+"""SQS queues and their event source mappings (reference §2.2, canonical scenarios 7–10, 13)."""
+
+import pytest
+
+from core import model, validate
+from tests.helpers import edge, fn_node, journey_steps, metric, node, run, scenario, workload
+
+
+def sqs_flow(q_props=None, esm_props=None, fn_props=None, duration=0.1, events=None, arrivals=None,
+             dlq=True, sim_s=600, account=None, **fnb):
+    nodes = [node("q", "SQSQueue", {"VisibilityTimeout": 60, **(q_props or {})}),
+             node("esm", "EventSourceMapping", esm_props or {}),
+             fn_node("fn", duration, {"Timeout": 10, **(fn_props or {})}, **fnb)]
+    edges = [edge("q", "esm", "poll"), edge("esm", "fn", "poll")]
+    if dlq:
+        nodes.append(node("dlq", "SQSQueue"))
+        edges.append(edge("q", "dlq", "redrive"))
+        nodes[0]["properties"].setdefault("RedrivePolicy", {"maxReceiveCount": 5})
+    w = workload("w", "q", arrivals or {"process": "burst", "count": 1, "at": 1}, events)
+    return scenario(nodes, edges, [w], duration=sim_s, account=account)
+
+
+def test_always_failing_message_is_received_five_times_then_redriven():
+    sim = run(sqs_flow(events=[{"payload": {"a": 1}, "poison": True}]))
+    steps = journey_steps(sim)
+    invoked = [t for t, _, w in steps if w.startswith("invoked")]
+    assert invoked == pytest.approx([1.0, 61.0, 121.0, 181.0, 241.0])
+    assert metric(sim, "fn", "Invocations") == 5
+    assert metric(sim, "dlq", "NumberOfMessagesSent") == 1
+    assert metric(sim, "q", "NumberOfMessagesReceived") == 5
+    assert sim.acct.dead_lettered == 1
+    # the move happens on the receive after the fifth, at 301 s
+    assert [t for t, _, w in steps if w.startswith("moved to DLQ")] == pytest.approx([301.0])
+
+
+def test_function_async_settings_do_not_apply_to_polled_invocations():
+    sc = sqs_flow(fn_props={"EventInvokeConfig": {"MaximumRetryAttempts": 0}},
+                  events=[{"poison": True}])
+    d = sc.to_dict()
+    d["nodes"].append({"id": "fn-dlq", "kind": "SQSQueue"})
+    d["edges"].append({"from": "fn", "to": "fn-dlq", "role": "dlq"})
+    sim = run(model.from_dict(d))
+    assert metric(sim, "fn", "Invocations") == 5
+    assert metric(sim, "fn-dlq", "NumberOfMessagesSent") == 0
+
+
+def batch_of_ten(report: bool):
+    esm = {"BatchSize": 10, "MaximumBatchingWindowInSeconds": 1}
+    if report:
+        esm["FunctionResponseTypes"] = ["ReportBatchItemFailures"]
+    events = [{"weight": 1, "payload": {"n": 1}}]
+    sc = sqs_flow(esm_props=esm, events=events, arrivals={"process": "burst", "count": 9, "at": 1}, sim_s=100)
+    d = sc.to_dict()
+    d["workloads"].append({"id": "bad", "target": "q", "arrivals": {"process": "burst", "count": 1, "at": 1},
+                           "events": [{"payload": {"n": 0}, "poison": True}]})
+    return model.from_dict(d)
+
+
+def test_partial_batch_response_returns_only_the_failed_message():
+    sim = run(batch_of_ten(report=True))
+    q = sim.summary()["nodes"]["q"]["metrics"]
+    assert metric(sim, "esm", "InvokedEventCount") == 10 + 1  # first batch, then the bad one again
+    assert q["NumberOfMessagesDeleted"]["sum"] == 9
+    assert q["NumberOfMessagesReceived"]["sum"] == 11
+    assert metric(sim, "fn", "Errors") == 0  # the handler reported, it did not throw
+
+
+def test_without_partial_batch_response_the_whole_batch_returns():
+    sim = run(batch_of_ten(report=False))
+    q = sim.summary()["nodes"]["q"]["metrics"]
+    assert q["NumberOfMessagesDeleted"]["sum"] == 0
+    assert q["NumberOfMessagesReceived"]["sum"] == 20  # all ten received again after the VT
+    assert metric(sim, "esm", "FailedInvokeEventCount") == 20
+
+
+def test_batching_window_waits_for_messages_before_invoking():
+    sc = sqs_flow(esm_props={"BatchSize": 100, "MaximumBatchingWindowInSeconds": 5},
+                  arrivals={"process": "constant", "rate": 10}, sim_s=21, dlq=False)
+    sim = run(sc)
+    # the window opens at the first message (0.1 s) and closes 5 s later with ~50 messages
+    assert metric(sim, "fn", "Invocations") == 4
+    assert metric(sim, "esm", "InvokedEventCount") >= 150
+
+
+def test_batch_size_caps_each_invocation():
+    sc = sqs_flow(esm_props={"BatchSize": 10}, arrivals={"process": "burst", "count": 95, "at": 0}, dlq=False)
+    sim = run(sc)
+    assert metric(sim, "fn", "Invocations") == 10
+    assert sim.acct.succeeded == 95
+
+
+def test_poller_ramps_from_5_by_300_per_minute_to_1250():
+    sc = sqs_flow(esm_props={"BatchSize": 1}, duration=2.0, dlq=False, sim_s=300,
+                  arrivals={"process": "burst", "count": 250_000, "at": 0},
+                  account={"ConcurrentExecutions": 3000})
+    sim = run(sc)
+    conc = sim.series("esm", "Concurrency", "max")
+    assert conc[0] <= 10
+    assert conc[60] == pytest.approx(5 + 300, abs=10)
+    assert conc[120] == pytest.approx(605, abs=10)
+    plateau = int((conc >= 1250).argmax())
+    assert 230 <= plateau <= 260  # about four minutes in
+    assert conc.max() == 1250
+
+
+def test_maximum_concurrency_caps_the_poller():
+    sc = sqs_flow(esm_props={"BatchSize": 1, "ScalingConfig": {"MaximumConcurrency": 40}}, duration=2.0,
+                  dlq=False, sim_s=120, arrivals={"process": "burst", "count": 20_000, "at": 0})
+    sim = run(sc)
+    assert metric(sim, "esm", "Concurrency", "max") == 40
+    assert metric(sim, "fn", "Throttles") == 0
+
+
+def test_reserved_concurrency_below_poller_concurrency_throttles_and_backs_off():
+    sc = sqs_flow(esm_props={"BatchSize": 1}, fn_props={"ReservedConcurrentExecutions": 20}, duration=2.0,
+                  dlq=False, sim_s=120, arrivals={"process": "burst", "count": 20_000, "at": 0})
+    sim = run(sc)
+    assert metric(sim, "fn", "Throttles") > 0
+    assert metric(sim, "fn", "ConcurrentExecutions", "max") == 20
+    assert any(w == "retry" and "throttled" in c for (_, w, c) in sim.why)
+
+
+def test_throttled_batch_is_released_at_visibility_timeout_and_counts_a_receive():
+    # reserved 0 disables the function: every batch is throttled until its VT expires
+    sc = sqs_flow(q_props={"VisibilityTimeout": 30}, fn_props={"ReservedConcurrentExecutions": 0, "Timeout": 5},
+                  sim_s=200)
+    sim = run(sc)
+    assert metric(sim, "fn", "Invocations") == 0
+    assert metric(sim, "dlq", "NumberOfMessagesSent") == 1  # 5 throttled receives, moved on the 6th
+    assert metric(sim, "q", "NumberOfMessagesReceived") == 5
+
+
+def test_filter_deletes_non_matching_messages_without_invoking():
+    pattern = '{"body": {"priority": ["high"]}}'
+    events = [{"weight": 0.9, "payload": {"priority": "low"}}, {"weight": 0.1, "payload": {"priority": "high"}}]
+    sc = sqs_flow(esm_props={"FilterCriteria": {"Filters": [{"Pattern": pattern}]}}, events=events,
+                  arrivals={"process": "poisson", "rate": 100, "end": 290}, sim_s=300, dlq=False)
+    sim = run(sc)
+    polled = metric(sim, "esm", "PolledEventCount")
+    filtered = metric(sim, "esm", "FilteredOutEventCount")
+    assert filtered / polled == pytest.approx(0.9, abs=0.01)
+    assert sim.acct.filtered == filtered
+    assert metric(sim, "esm", "InvokedEventCount") == polled - filtered
+    assert metric(sim, "q", "NumberOfMessagesDeleted") == polled
+
+
+def test_retention_expiry_drops_unconsumed_messages():
+    sc = sqs_flow(q_props={"MessageRetentionPeriod": 60}, esm_props={"Enabled": False},
+                  arrivals={"process": "burst", "count": 5, "at": 0}, dlq=False, sim_s=120)
+    sim = run(sc)
+    assert sim.acct.dropped_by_reason == {"retention_expired": 5}
+
+
+def test_delay_seconds_postpones_visibility():
+    sc = sqs_flow(q_props={"DelaySeconds": 30}, dlq=False)
+    sim = run(sc)
+    invoked = [t for t, _, w in journey_steps(sim) if w.startswith("invoked")]
+    assert invoked == pytest.approx([31.0])
+
+
+def test_fifo_keeps_order_and_one_batch_in_flight_per_group():
+    events = [{"payload": {"x": 1}, "message_groups": ["g1", "g2"]}]
+    sc = sqs_flow(q_props={"FifoQueue": True}, esm_props={"BatchSize": 5}, duration=1.0, dlq=False,
+                  events=events, arrivals={"process": "burst", "count": 40, "at": 0}, sim_s=60)
+    sim = run(sc)
+    # at most one batch per group in flight: concurrency never exceeds the 2 groups
+    assert metric(sim, "esm", "Concurrency", "max") <= 2
+    assert sim.acct.succeeded == 40
+
+
+def test_fifo_failure_blocks_its_group_until_redrive():
+    events = [{"weight": 1, "payload": {"ok": 1}, "message_groups": ["g1"]}]
+    sc = sqs_flow(q_props={"FifoQueue": True, "VisibilityTimeout": 30}, esm_props={"BatchSize": 1}, events=events,
+                  arrivals={"process": "burst", "count": 3, "at": 10}, sim_s=400)
+    d = sc.to_dict()
+    d["nodes"][3]["properties"] = {"FifoQueue": True}
+    d["workloads"].append({"id": "bad", "target": "q", "arrivals": {"process": "burst", "count": 1, "at": 5},
+                           "events": [{"payload": {"bad": 1}, "poison": True, "message_groups": ["g1"]}]})
+    sim = run(model.from_dict(d))
+    # the poison message goes first; the group's three good messages wait until it is redriven
+    first_good = min(t for i, steps in sim.acct.journeys for t, _, w in steps if w == "processed and deleted") \
+        if any(w == "processed and deleted" for _, steps in sim.acct.journeys for _, _, w in steps) else None
+    assert metric(sim, "dlq", "NumberOfMessagesSent") == 1
+    assert sim.acct.succeeded == 3
+    assert first_good is None or first_good > 5 * 30
+
+
+def test_validation_rejects_function_timeout_above_visibility_timeout():
+    sc = sqs_flow(q_props={"VisibilityTimeout": 30}, fn_props={"Timeout": 60})
+    errs = validate.errors(sc)
+    assert any("VisibilityTimeout" in p.message and "Timeout 60" in p.message for p in errs)
+
+
+def test_validation_rejects_fifo_batch_size_above_10_and_big_batches_without_window():
+    sc = sqs_flow(q_props={"FifoQueue": True}, esm_props={"BatchSize": 20}, dlq=False)
+    assert any("FIFO" in p.message for p in validate.errors(sc))
+    sc = sqs_flow(esm_props={"BatchSize": 100}, dlq=False)
+    assert any("MaximumBatchingWindowInSeconds" in p.message for p in validate.errors(sc))
