@@ -43,7 +43,8 @@ def _load(path: str, sets: list[str] | None = None, check: bool = True):
     return sc
 
 
-def _print_problems(e, stream=sys.stderr) -> None:
+def _print_problems(e, stream=None) -> None:
+    stream = stream or sys.stderr
     if e.source:
         print(f"{e.source}: invalid scenario", file=stream)
     for path, msg in e.problems:

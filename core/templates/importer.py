@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -923,6 +924,18 @@ class _Importer:
         props: dict = {}
         nid = self.add_node(lid, "Schedule", props)
         self.take(lid, "Schedule", rp, bad, "ScheduleExpression", props)
+        expr = props.get("ScheduleExpression")
+        if isinstance(expr, str):
+            m = re.match(r"^rate\(\s*(\d+)\s+(minute|hour|day)s?\s*\)$", expr)
+            if m:
+                n, unit = int(m.group(1)), m.group(2)
+                fixed = f"rate({n} {unit}{'' if n == 1 else 's'})"
+                if fixed != expr:
+                    props["ScheduleExpression"] = fixed
+                    self.notes.append(f"Note: {nid}.ScheduleExpression {expr} (which EventBridge Scheduler "
+                                      f"accepts) is written {fixed}.")
+            elif expr.startswith("at("):
+                self.notes.append(f"Note: {nid} is a one-time schedule ({expr}); the simulation does not fire it.")
         if isinstance(rp.get("State"), str):
             self.take(lid, "Schedule", rp, bad, "State", props)
         if rp.get("ScheduleExpressionTimezone") not in (None, "UTC", "Etc/UTC"):
@@ -1204,7 +1217,7 @@ class _Importer:
                 self.nodes[nid]["properties"]["IntegrationTimeoutMillis"] = max(ts)
                 if len(set(ts)) > 1:
                     self.notes.append(f"Note: {nid}'s routes have different integration timeouts; the longest ({max(ts)} ms) is used.")
-        for api_lid, nid in apis.items():
+        for nid in apis.values():
             if not any(e["from"] == nid for e in self.edges):
                 self.notes.append(f"Note: API {nid} calls no function found in this template; it gets no traffic.")
 
@@ -1233,7 +1246,7 @@ class _Importer:
     def possible_emits(self) -> None:
         """Functions whose environment or IAM policies point at a queue, topic, stream …"""
         policies_by_role: dict[str, list] = {}
-        for lid, r in self.res.items():
+        for lid in self.res:
             t = self.rtype(lid)
             p = self.props(lid)
             if t == "AWS::IAM::Role":
@@ -1316,10 +1329,26 @@ class _Importer:
                 n["position"] = m["position"]
             if isinstance(m.get("description"), str):
                 n["description"] = m["description"]
+            for path, v in (m.get("json_forms") or {}).items():
+                if _same_json(get_path(n["properties"], path), v):
+                    set_path(n["properties"], path, v)
         for e in meta.get("edges") or []:
             if isinstance(e, dict) and e.get("from") in self.nodes and e.get("to") in self.nodes \
                     and isinstance(e.get("role"), str):
                 self.add_edge(e["from"], e["to"], e["role"], dict(e.get("properties") or {}))
+        for key, action in (("edge_properties", "fill"), ("edge_json_forms", "form")):
+            for ep in meta.get(key) or []:
+                if not isinstance(ep, dict):
+                    continue
+                for e in self.edges:
+                    if (e["from"], e["to"], e["role"]) != (ep.get("from"), ep.get("to"), ep.get("role")):
+                        continue
+                    if action == "fill":
+                        for path, v in (ep.get("properties") or {}).items():
+                            if get_path(e["properties"], path) is None:
+                                set_path(e["properties"], path, v)
+                    elif _same_json(get_path(e["properties"], str(ep.get("path"))), ep.get("value")):
+                        set_path(e["properties"], str(ep["path"]), ep["value"])
         for ep in meta.get("edge_placeholders") or []:
             if not isinstance(ep, dict):
                 continue
@@ -1423,6 +1452,23 @@ class _Importer:
             out.append(w)
             self.assumed.append(f"Assumed: workload {wid} sends {rate:g} event/s (Poisson) into {nid}, "
                                 "which nothing upstream feeds — set your real traffic.")
+        for nid, n in self.nodes.items():
+            if n["kind"] != "Function" or incoming.get(nid) or nid in self.extra_nodes or n.get("_ext"):
+                continue
+            wid = f"{nid}-traffic"
+            i = 2
+            while wid in used:
+                wid = f"{nid}-traffic{i}"
+                i += 1
+            used.add(wid)
+            asynchronous = any(e["from"] == nid and e["role"] in ("dlq", "on_failure", "on_success")
+                               for e in self.edges) or "EventInvokeConfig" in n["properties"]
+            out.append({"id": wid, "target": nid, "arrivals": {"process": "poisson", "rate": SOURCE_RATE},
+                        "InvocationType": "Event" if asynchronous else "RequestResponse"})
+            self.assumed.append(
+                f"Assumed: nothing in the template triggers {nid}; workload {wid} invokes it directly "
+                f"{'asynchronously' if asynchronous else 'synchronously'} at {SOURCE_RATE:g} event/s (Poisson)"
+                + (" (it has async error handling configured)" if asynchronous else "") + ".")
         for nid, n in self.nodes.items():
             if n["kind"] == "Schedule" and outgoing.get(nid):
                 self.assumed.append(f"Assumed: schedule {nid} generates its own events; no workload needed.")
@@ -1548,6 +1594,24 @@ def _is_write(action: str) -> bool:
     if a.endswith(":*"):
         return a.split(":")[0] in ("sqs", "sns", "kinesis", "events", "s3", "dynamodb")
     return a in _WRITE_ACTIONS or any(a.startswith(w) for w in ("sqs:send", "sns:publish", "kinesis:put", "events:put"))
+
+
+def _json_norm(v: Any) -> Any:
+    if isinstance(v, str):
+        try:
+            parsed = json.loads(v)
+        except ValueError:
+            return v
+        return _json_norm(parsed) if isinstance(parsed, dict | list) else v
+    if isinstance(v, dict):
+        return {k: _json_norm(x) for k, x in v.items()}
+    if isinstance(v, list):
+        return [_json_norm(x) for x in v]
+    return v
+
+
+def _same_json(a: Any, b: Any) -> bool:
+    return a is not None and _json_norm(a) == _json_norm(b)
 
 
 def _prune(d: dict, path: str) -> None:
