@@ -40,7 +40,6 @@ class ApiGateway(Component):
 
     def accept(self, t: float, ev: Ev) -> None:
         self.c_count += 1
-        self.total += 1
         tok = self.tokens + (t - self.tok_t) * self.rate
         if tok > self.burst:
             tok = self.burst
@@ -99,6 +98,7 @@ class ApiGateway(Component):
     def flush(self, k: int, b: float, length: float) -> None:
         m = self.m
         m.counter("Count", k, self.c_count)
+        self.total += self.c_count
         m.counter("4XXError", k, self.c_4xx)
         m.counter("5XXError", k, self.c_5xx)
         m.dist("Latency", k, self.d_lat)
@@ -107,5 +107,5 @@ class ApiGateway(Component):
 
     def cost_items(self, pricing: dict, elapsed: float) -> dict[str, float]:
         p = pricing["apigateway"]["http" if self.api_type == "HTTP" else "rest"]
-        return {"requests": self.total * p}
+        return {"requests": (self.total + self.c_count) * p}
 

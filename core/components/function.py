@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from heapq import heappush
+from math import ceil
 from typing import Any
 
 from core.catalog import behav, prop
@@ -68,6 +69,7 @@ class Function(Component):
         # metric accumulators for the current period
         self.c_inv = self.c_err = self.c_thr = self.c_cold = 0
         self.c_spill = self.c_pcinv = self.c_recursive = 0
+        self.inv_total = 0  # invocations in flushed periods (billing adds the current one)
         self.last_throttle = ""
         self.d_dur: list[float] = []
         self.d_init: list[float] = []
@@ -75,7 +77,6 @@ class Function(Component):
         self.g_last = 0.0
         self.g_max = 0
         # billing accumulators
-        self.requests = 0
         self.billed_ms_od = 0  # on-demand: init + duration
         self.billed_ms_pc = 0  # execution on provisioned environments
         self.eph_gbs = 0.0
@@ -84,6 +85,7 @@ class Function(Component):
         self.schedule = self.kernel.schedule
         self.heap = self.kernel._heap
         self.seq = self.kernel._seq
+        self.complete_cb = self._complete  # bound once: the hot path schedules it per invocation
         from core.components.async_invoke import AsyncQueue
 
         self.async_q = AsyncQueue(self)
@@ -197,14 +199,13 @@ class Function(Component):
             self.c_err += 1
             self.why("error", err)
         self.c_inv += 1
-        self.requests += 1
-        ms = math.ceil((init + d) * 1000.0 - 1e-9)
+        ms = ceil((init + d) * 1000.0 - 1e-9)
         if is_pc:
             self.billed_ms_pc += ms
         else:
             self.billed_ms_od += ms
         inv = Inv(payload, caller, tag, t, init, d, err, is_pc, held)
-        heappush(self.heap, (inv.end, next(self.seq), self._complete, inv))
+        heappush(self.heap, (inv.end, next(self.seq), self.complete_cb, inv))
         return inv
 
     def _refill_dur(self) -> float:
@@ -276,6 +277,7 @@ class Function(Component):
     def flush(self, k: int, b: float, length: float) -> None:
         m = self.m
         m.counter("Invocations", k, self.c_inv)
+        self.inv_total += self.c_inv
         m.counter("Errors", k, self.c_err)
         m.counter("Throttles", k, self.c_thr)
         m.counter("ColdStarts", k, self.c_cold)
@@ -312,7 +314,7 @@ class Function(Component):
         rates = lam["duration_gb_s"][self.arch]
         pcr = lam["provisioned"][self.arch]
         items = {
-            "requests": self.requests * lam["request"],
+            "requests": (self.inv_total + self.c_inv) * lam["request"],
             "duration": self.billed_ms_od / 1000.0 * gb * rates,
         }
         if self.pc:

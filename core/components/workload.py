@@ -117,6 +117,7 @@ class WorkloadSource:
         ]
         self.keys = [self._keyset(e.partition_keys, "key") for e in w.events]
         self.groups = [self._keyset(e.message_groups, "group") for e in w.events]
+        self.keyed = any(k is not None for k in self.keys + self.groups)
         self.end = min(w.arrivals.end if w.arrivals.end is not None else math.inf,
                        sim.duration)
         self._times: list[float] = []
@@ -145,6 +146,7 @@ class WorkloadSource:
         self.schedule = self.kernel.schedule
         self.heap = self.kernel._heap
         self.seq = self.kernel._seq
+        self.arrive_cb = self._arrive
 
     @staticmethod
     def _keyset(spec, prefix):
@@ -191,17 +193,18 @@ class WorkloadSource:
         self.kernel.schedule(self._times.pop(), self._arrive, self._picks.pop())
 
     def _arrive(self, t: float, pick: int) -> None:
-        keys = self.keys[pick]
-        groups = self.groups[pick]
         key = group = None
-        if keys is not None:
-            key = keys[int(self.pick_rng.integers(len(keys)))] if len(keys) > 1 else keys[0]
-        if groups is not None:
-            group = groups[int(self.pick_rng.integers(len(groups)))] if len(groups) > 1 else groups[0]
+        if self.keyed:
+            keys = self.keys[pick]
+            groups = self.groups[pick]
+            if keys is not None:
+                key = keys[int(self.pick_rng.integers(len(keys)))] if len(keys) > 1 else keys[0]
+            if groups is not None:
+                group = groups[int(self.pick_rng.integers(len(groups)))] if len(groups) > 1 else groups[0]
         ev = self.acct.new(t, self.templates[pick], key, group, 0, self.id)
         times = self._times
         if times:
-            heappush(self.heap, (times.pop(), next(self.seq), self._arrive, self._picks.pop()))
+            heappush(self.heap, (times.pop(), next(self.seq), self.arrive_cb, self._picks.pop()))
         else:
             self._next()
         self.target.accept(t, ev)

@@ -67,15 +67,17 @@ class Accounting:
         self.journey_limit = journeys
         self.journey_every = journey_every
         self.journeys: list[tuple[int, list]] = []
+        self.next_journey = 0 if journeys > 0 else -1  # id of the next instance to trace
 
     def new(self, t: float, tmpl: Template, key=None, group=None, depth: int = 0,
             origin: str = "") -> Ev:
         i = self.created
         self.created = i + 1
-        if i % self.journey_every or len(self.journeys) >= self.journey_limit:
+        if i != self.next_journey:
             return Ev(i, t, tmpl, key, group, depth, None)
         j = [(t, origin, "created")]
         self.journeys.append((i, j))
+        self.next_journey = i + self.journey_every if len(self.journeys) < self.journey_limit else -1
         return Ev(i, t, tmpl, key, group, depth, j)
 
     def _done(self, ev: Ev) -> None:

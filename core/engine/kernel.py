@@ -58,9 +58,13 @@ class Kernel:
         heap = self._heap
         pop = heappop
         n = 0
-        while heap and heap[0][0] < bound:
-            t, _, fn, arg = pop(heap)
-            fn(t, arg)
+        while heap:
+            item = pop(heap)
+            t = item[0]
+            if t >= bound:
+                heappush(heap, item)
+                break
+            item[2](t, item[3])
             n += 1
         self.events_processed += n
         if bound > self.now:

@@ -681,7 +681,8 @@ class _Exporter:
             "AWSTemplateFormatVersion": "2010-09-09",
             "Transform": SAM_TRANSFORM,
             "Description": f"{desc} (exported by Triggerscope)"[:1024],
-            "Metadata": {META_KEY: meta},
+            # JSON text: CloudFormation Metadata may not hold floats or nulls (cfn-lint E4002)
+            "Metadata": {META_KEY: json.dumps(meta, indent=1, ensure_ascii=False) + "\n"},
             "Resources": self.res,
         }
 

@@ -47,7 +47,7 @@ from core.templates.common import (
 )
 from core.templates.intrinsics import NOVALUE, Resolver, Target, Unresolved
 from core.templates.sam import expand, transforms
-from core.templates.yaml_cfn import LoadError, load_text, resource_lines
+from core.templates.yaml_cfn import LoadError, load_with_lines
 
 
 @dataclass
@@ -173,7 +173,7 @@ def import_template(path_or_text: str | os.PathLike, *, name: str | None = None)
     """
     text, source, stem = _read(path_or_text)
     try:
-        data = load_text(text)
+        data, lines = load_with_lines(text)
     except LoadError as e:
         err = TemplateError(str(e), source=source)
         err.line = e.line
@@ -186,7 +186,6 @@ def import_template(path_or_text: str | os.PathLike, *, name: str | None = None)
     if not isinstance(resources, dict) or not resources:
         raise TemplateError("not a CloudFormation or SAM template: it has no Resources section "
                             "(a template needs at least one resource)", source=source)
-    lines = resource_lines(text)
     for lid, r in resources.items():
         if isinstance(lid, str) and lid.startswith("Fn::ForEach"):
             continue
@@ -200,9 +199,17 @@ def import_template(path_or_text: str | os.PathLike, *, name: str | None = None)
             raise TemplateError("Properties must be a mapping", source=source, logical_id=lid,
                                 path="Properties", line=lines.get(lid))
     meta_all = data.get("Metadata") if isinstance(data.get("Metadata"), dict) else {}
-    meta = meta_all.get(META_KEY) if isinstance(meta_all.get(META_KEY), dict) else {}
-
+    meta = meta_all.get(META_KEY)
     pre: list[str] = []
+    if isinstance(meta, str):
+        try:
+            meta = json.loads(meta)
+        except ValueError as e:
+            pre.append(f"Note: Metadata.{META_KEY} is not valid JSON ({e}); ignored.")
+            meta = {}
+    if not isinstance(meta, dict):
+        meta = {}
+
     tfs = transforms(data)
     sam = SAM_TRANSFORM in tfs
     sam_notes: dict[str, str] = {}
@@ -554,7 +561,6 @@ class _Importer:
             if lid in self.done or any(s[0] == lid for s in self.skipped):
                 continue
             self.other(lid)
-        self.possible_emits()
         return self.finish(name)
 
     # functions
@@ -1286,9 +1292,10 @@ class _Importer:
                     for rl, _ in self.R.refs(st.get("Resource")):
                         evidence.setdefault(rl, []).append(f"policy allows {writes[0]}")
             upstream = {e["from"] for e in self.edges if e["to"] == fn}
-            upstream |= {e2["from"] for e2 in self.edges for e1 in self.edges
-                         if e1["to"] == fn and e1["role"] == "poll" and e2["to"] == e1["from"]}
+            esms = {e["from"] for e in self.edges if e["to"] == fn and e["role"] == "poll"}
+            upstream |= {e["from"] for e in self.edges if e["to"] in esms}
             linked = {e["to"] for e in self.edges if e["from"] == fn}
+            linked |= {e["to"] for e in self.edges if e["from"] in esms and e["role"] == "on_failure"}
             for rl, why in evidence.items():
                 targets: list[str] = []
                 if self.rtype(rl) == "AWS::Events::EventBus":
@@ -1357,6 +1364,8 @@ class _Importer:
                         and get_path(e["properties"], str(ep.get("path"))) == ep.get("value"):
                     set_path(e["properties"], str(ep["path"]), None)
                     _prune(e["properties"], str(ep["path"]))
+
+        self.possible_emits()
 
         # behaviour the template cannot know
         fns = [nid for nid, n in self.nodes.items() if n["kind"] == "Function" and not n.get("_meta_behavior")
@@ -1444,9 +1453,9 @@ class _Importer:
                 i += 1
             used.add(wid)
             w: dict[str, Any] = {"id": wid, "target": nid, "arrivals": {"process": "poisson", "rate": rate}}
-            payload, why = samples.payload_for(n, self.nodes, self.edges)
-            if payload is not None:
-                w["events"] = [{"weight": 1.0, "payload": payload}]
+            payloads, why = samples.payloads_for(n, self.nodes, self.edges)
+            if payloads:
+                w["events"] = [{"weight": 1.0, "payload": p} for p in payloads]
             if why:
                 self.notes.append(f"Note: workload {wid}: {why}")
             out.append(w)

@@ -109,12 +109,56 @@ def _loads(p: Any) -> Any:
     return p
 
 
-def payload_for(node: dict, nodes: dict[str, dict], edges: list[dict]) -> tuple[Any, str | None]:
-    """(payload or None, note or None) for a workload sent into `node`."""
+def payloads_for(node: dict, nodes: dict[str, dict], edges: list[dict]) -> tuple[list[Any], str | None]:
+    """([payload, …] or [], note or None) for a workload sent into `node`.
+
+    Usually one payload; an SNS topic whose subscriptions filter differently gets one
+    sample per filtered subscription, so every subscriber sees some traffic.
+    """
     try:
-        return _payload_for(node, nodes, edges)
+        if node["kind"] == "SNSTopic":
+            return _sns_payloads(node, nodes, edges)
+        p, note = _payload_for(node, nodes, edges)
+        return ([p] if p is not None else []), note
     except Exception as e:  # a pattern our builder or matcher cannot handle
-        return None, f"no sample event could be built for {node['id']}'s filters ({e}); edit its events."
+        return [], f"no sample event could be built for {node['id']}'s filters ({e}); edit its events."
+
+
+def _sns_payloads(node: dict, nodes: dict[str, dict], edges: list[dict]) -> tuple[list[Any], str | None]:
+    nid = node["id"]
+    out: list[Any] = []
+    misses: list[str] = []
+    for e in (e for e in edges if e["from"] == nid):
+        policy = _loads(e["properties"].get("FilterPolicy"))
+        if isinstance(policy, dict):
+            scope = e["properties"].get("FilterPolicyScope", "MessageAttributes")
+            sample = build(policy)
+            payload = {"Message": sample} if scope == "MessageBody" else {"Message": {}, "MessageAttributes": sample}
+            msg, attrs = records.sns_parts(payload)
+            pred = filters.compile_sns_filter_policy(policy, scope)
+            if pred(msg) if scope == "MessageBody" else pred(attrs):
+                out.append(payload)
+            else:
+                misses.append(e["to"])
+            continue
+        target = nodes.get(e["to"])
+        if e["role"] == "deliver" and target and target["kind"] == "SQSQueue":
+            # the queue's own mapping filter sees the message as its body
+            p, note = _payload_for(target, nodes, edges)
+            if p is not None:
+                out.append(p)
+            elif note:
+                misses.append(e["to"])
+    uniq: list[Any] = []
+    for p in out:
+        if p not in uniq:
+            uniq.append(p)
+    note = None
+    if misses:
+        note = f"no sample message passes the filters towards {', '.join(misses)}; edit its events."
+    elif len(uniq) > 1:
+        note = f"{len(uniq)} sample messages, one per filtered subscriber of {nid}."
+    return uniq, note
 
 
 def _payload_for(node: dict, nodes: dict[str, dict], edges: list[dict]) -> tuple[Any, str | None]:

@@ -19,7 +19,7 @@ from typing import Any
 
 import yaml
 
-__all__ = ["LoadError", "load_text", "resource_lines", "dump_yaml"]
+__all__ = ["LoadError", "dump_yaml", "load_text", "load_with_lines", "resource_lines"]
 
 
 class LoadError(ValueError):
@@ -34,7 +34,10 @@ class LoadError(ValueError):
 _SPECIAL = {"Ref": "Ref", "Condition": "Condition"}
 
 
-class CfnLoader(yaml.SafeLoader):
+_Base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's parser when installed
+
+
+class CfnLoader(_Base):  # type: ignore[misc, valid-type]
     """SafeLoader + CloudFormation short tags, no timestamps, no duplicate keys."""
 
 
@@ -94,20 +97,22 @@ def load_text(text: str) -> Any:
 
     Raises LoadError with the line and column of the problem.
     """
+    return load_with_lines(text)[0]
+
+
+def load_with_lines(text: str) -> tuple[Any, dict[str, int]]:
+    """(data, {logical id: 1-based line}) — the lines of the resources, for messages."""
     stripped = text.lstrip()
     if stripped.startswith("{"):
         try:
-            return json.loads(text)
+            data = json.loads(text)
         except json.JSONDecodeError as e:
-            # JSON is a subset of YAML; but a JSON-looking text that is not JSON is
-            # usually a broken JSON file, so report JSON's own message.
-            try:
-                return yaml.load(text, Loader=CfnLoader)  # noqa: S506 - CfnLoader is a SafeLoader
-            except yaml.YAMLError:
-                raise LoadError(
-                    f"not valid JSON: {e.msg} at line {e.lineno} column {e.colno}", e.lineno) from None
+            raise LoadError(f"not valid JSON: {e.msg} at line {e.lineno} column {e.colno}", e.lineno) from None
+        return data, _json_lines(text)
+    loader = CfnLoader(text)
     try:
-        return yaml.load(text, Loader=CfnLoader)  # noqa: S506 - CfnLoader is a SafeLoader
+        node = loader.get_single_node()
+        data = loader.construct_document(node) if node is not None else None
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
         line = mark.line + 1 if mark is not None else None
@@ -116,29 +121,37 @@ def load_text(text: str) -> Any:
         raise LoadError(f"not valid YAML: {what}{where}", line) from None
     except yaml.YAMLError as e:
         raise LoadError(f"not valid YAML: {e}") from None
+    finally:
+        loader.dispose()
+    return data, _node_lines(node)
 
 
-def resource_lines(text: str) -> dict[str, int]:
-    """1-based line of each logical id under `Resources`, for error messages."""
+def _node_lines(node: Any) -> dict[str, int]:
     lines: dict[str, int] = {}
-    try:
-        node = yaml.compose(text, Loader=CfnLoader)  # noqa: S506
-    except yaml.YAMLError:
-        node = None
     if isinstance(node, yaml.MappingNode):
         for k, v in node.value:
             if isinstance(k, yaml.ScalarNode) and k.value == "Resources" and isinstance(v, yaml.MappingNode):
                 for rk, _ in v.value:
                     if isinstance(rk, yaml.ScalarNode):
                         lines[rk.value] = rk.start_mark.line + 1
-        if lines:
-            return lines
-    # JSON that YAML could not compose (tabs …): find `"Id": {` textually.
+    return lines
+
+
+def _json_lines(text: str) -> dict[str, int]:
+    lines: dict[str, int] = {}
     for i, line in enumerate(text.splitlines(), 1):
         m = re.match(r'\s*"([A-Za-z0-9]+)"\s*:\s*\{', line)
         if m and m.group(1) not in lines:
             lines[m.group(1)] = i
     return lines
+
+
+def resource_lines(text: str) -> dict[str, int]:
+    """1-based line of each logical id under `Resources`, for error messages."""
+    try:
+        return load_with_lines(text)[1]
+    except LoadError:
+        return {}
 
 
 # --- dumping ----------------------------------------------------------------------------
@@ -156,6 +169,33 @@ def _str_presenter(dumper: yaml.SafeDumper, data: str) -> yaml.Node:
 
 _Dumper.add_representer(str, _str_presenter)
 
+_SHORT = ("Base64", "Cidr", "FindInMap", "GetAZs", "If", "ImportValue", "Join", "Select", "Split",
+          "Sub", "Equals", "And", "Or", "Not", "Transform")
+
+
+def _dict_presenter(dumper: yaml.SafeDumper, data: dict) -> yaml.Node:
+    """Intrinsics in their short form (`!Ref X`, `!GetAtt X.Arn`, `!Sub …`), as people write them."""
+    if len(data) == 1:
+        (k, v), = data.items()
+        if k == "Ref" and isinstance(v, str):
+            return dumper.represent_scalar("!Ref", v)
+        if k == "Condition" and isinstance(v, str):
+            return dumper.represent_scalar("!Condition", v)
+        if k == "Fn::GetAtt" and isinstance(v, list) and len(v) == 2 and all(isinstance(x, str) for x in v):
+            return dumper.represent_scalar("!GetAtt", f"{v[0]}.{v[1]}")
+        if isinstance(k, str) and k.startswith("Fn::") and k[4:] in _SHORT:
+            tag = "!" + k[4:]
+            if isinstance(v, str):
+                return dumper.represent_scalar(tag, v)
+            if isinstance(v, list):
+                return dumper.represent_sequence(tag, v)
+            if isinstance(v, dict):
+                return dumper.represent_mapping(tag, v)
+    return dumper.represent_dict(data)
+
+
+_Dumper.add_representer(dict, _dict_presenter)
+
 
 def _ignore_aliases(self, data) -> bool:  # noqa: ARG001
     return True
@@ -165,6 +205,6 @@ _Dumper.ignore_aliases = _ignore_aliases  # type: ignore[method-assign]
 
 
 def dump_yaml(data: Any) -> str:
-    """Block-style YAML in long intrinsic form (valid CloudFormation), keys in given order."""
+    """Block-style YAML with short intrinsic tags (valid CloudFormation), keys in given order."""
     return yaml.dump(data, Dumper=_Dumper, sort_keys=False, default_flow_style=False,
                      allow_unicode=True, width=100)
