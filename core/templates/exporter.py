@@ -677,6 +677,9 @@ class _Exporter:
             meta["edge_json_forms"] = self.edge_json_forms
         meta["workloads"] = [w.model_dump(mode="json", by_alias=True, exclude_none=True) for w in self.sc.workloads]
         desc = self.sc.name if not self.sc.description else f"{self.sc.name} — {self.sc.description}"
+        for r in self.res.values():
+            if r.get("Properties") == {}:
+                del r["Properties"]
         return {
             "AWSTemplateFormatVersion": "2010-09-09",
             "Transform": SAM_TRANSFORM,

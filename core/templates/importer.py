@@ -39,13 +39,14 @@ from core.templates.common import (
     API_RATE,
     DEFAULT_FUNCTION_BEHAVIOR,
     META_KEY,
+    PSEUDO,
     SAM_TRANSFORM,
     SOURCE_RATE,
     TemplateError,
     is_logical_id,
     sanitize_id,
 )
-from core.templates.intrinsics import NOVALUE, Resolver, Target, Unresolved
+from core.templates.intrinsics import NOVALUE, Resolver, Target, Unresolved, getatt_parts
 from core.templates.sam import expand, transforms
 from core.templates.yaml_cfn import LoadError, load_with_lines
 
@@ -200,6 +201,7 @@ def import_template(path_or_text: str | os.PathLike, *, name: str | None = None)
                                 path="Properties", line=lines.get(lid))
     meta_all = data.get("Metadata") if isinstance(data.get("Metadata"), dict) else {}
     meta = meta_all.get(META_KEY)
+    _check_functions(resources, source, lines)
     pre: list[str] = []
     if isinstance(meta, str):
         try:
@@ -212,19 +214,80 @@ def import_template(path_or_text: str | os.PathLike, *, name: str | None = None)
 
     tfs = transforms(data)
     sam = SAM_TRANSFORM in tfs
+    if not sam and any(isinstance(r, dict) and str(r.get("Type", "")).startswith("AWS::Serverless::")
+                       for r in resources.values()):
+        sam = True
+        pre.append(f"Note: the template uses AWS::Serverless:: resources but has no Transform: {SAM_TRANSFORM}; "
+                   "it was expanded as if it had (CloudFormation would reject it as written).")
     sam_notes: dict[str, str] = {}
+    loops = [k for k in resources if isinstance(k, str) and k.startswith("Fn::ForEach")]
+    work = data
+    if loops:
+        work = dict(data)
+        work["Resources"] = {k: v for k, v in resources.items() if k not in loops}
     if sam:
-        cfn, sam_notes = expand(data, source, lines)
+        cfn, sam_notes = expand(work, source, lines)
     else:
-        cfn = data
+        cfn = work
+    _check_refs(cfn, source, lines)
     for t in tfs:
         if t != SAM_TRANSFORM:
             pre.append(f"Note: transform {t} was not applied; what it would generate is not imported.")
-    if any(isinstance(k, str) and k.startswith("Fn::ForEach") for k in resources):
+    if loops:
         pre.append("Note: Fn::ForEach loops (AWS::LanguageExtensions) are not expanded; their resources are not imported.")
     imp = _Importer(cfn, data, source, meta, lines, sam, sam_notes)
     imp.pre = pre
     return imp.run(name or _meta_str(meta, "name") or _describe(data) or stem)
+
+
+_KNOWN_FN = {"Fn::Base64", "Fn::Cidr", "Fn::FindInMap", "Fn::GetAtt", "Fn::GetAZs", "Fn::ImportValue",
+             "Fn::Join", "Fn::Select", "Fn::Split", "Fn::Sub", "Fn::Transform", "Fn::If", "Fn::Equals",
+             "Fn::And", "Fn::Or", "Fn::Not", "Fn::Length", "Fn::ToJsonString", "Fn::GetParam"}
+
+
+def _walk_intrinsics(v: Any, path: str):
+    """(name, argument, path) of every intrinsic function call inside `v`."""
+    if isinstance(v, dict):
+        if len(v) == 1:
+            (k, arg), = v.items()
+            if isinstance(k, str) and (k == "Ref" or k.startswith("Fn::")):
+                yield k, arg, path
+        for k, x in v.items():
+            yield from _walk_intrinsics(x, f"{path}.{k}" if path else str(k))
+    elif isinstance(v, list):
+        for i, x in enumerate(v):
+            yield from _walk_intrinsics(x, f"{path}[{i}]")
+
+
+def _check_functions(resources: dict, source: str, lines: dict[str, int]) -> None:
+    """CloudFormation rejects unknown intrinsic functions; so do we, naming the place."""
+    for lid, r in resources.items():
+        if not isinstance(r, dict):
+            continue
+        for name, _arg, path in _walk_intrinsics(r, ""):
+            if name.startswith("Fn::") and name not in _KNOWN_FN and not name.startswith("Fn::ForEach"):
+                raise TemplateError(f"unsupported intrinsic function {name} (CloudFormation knows "
+                                    "Fn::Sub, Fn::GetAtt, Fn::Join, Fn::If …)", source=source,
+                                    logical_id=lid, path=path, line=lines.get(lid))
+
+
+def _check_refs(cfn: dict, source: str, lines: dict[str, int]) -> None:
+    """A Ref to nothing is a template CloudFormation cannot deploy: say where it is."""
+    resources = cfn.get("Resources") or {}
+    params = cfn.get("Parameters") if isinstance(cfn.get("Parameters"), dict) else {}
+    known = set(resources) | set(params) | set(PSEUDO) | {"AWS::NoValue"}
+    for lid, r in resources.items():
+        if not isinstance(r, dict):
+            continue
+        for name, arg, path in _walk_intrinsics(r.get("Properties"), "Properties"):
+            if name == "Ref" and isinstance(arg, str) and arg not in known and arg.split(".")[0] not in resources:
+                raise TemplateError(f"Ref {arg} names no resource, parameter or pseudo parameter",
+                                    source=source, logical_id=lid, path=path, line=lines.get(lid))
+            if name == "Fn::GetAtt":
+                target = getatt_parts(arg)[0]
+                if target and target not in resources:
+                    raise TemplateError(f"Fn::GetAtt refers to {target}, which is not a resource in the template",
+                                        source=source, logical_id=lid, path=path, line=lines.get(lid))
 
 
 def _meta_str(meta: dict, key: str) -> str | None:
@@ -472,6 +535,8 @@ class _Importer:
                 return nid
             return None
         kind = _SERVICE_KIND.get(tg.service or "")
+        if kind is None and tg.service:
+            return None  # an ARN of a service Triggerscope does not simulate (states, firehose …)
         if kind is None:
             if len(kinds) == 1:
                 kind = kinds[0]
@@ -573,6 +638,8 @@ class _Importer:
         for f in _FUNCTION_FIELDS:
             self.take(lid, "Function", rp, bad, f, props)
         self.mapped.append(f"Mapped {lid} (AWS::Lambda::Function){self.origin(lid)} → Function {nid}.")
+        if lid in self.sam_notes:
+            self.notes.append(f"Note: {lid}: {self.sam_notes[lid]}.")
         if isinstance(rp.get("SnapStart"), dict) and rp["SnapStart"].get("ApplyOn") == "PublishedVersions":
             self.notes.append(f"Note: {nid} uses SnapStart; tune behavior.ColdStart to match.")
 
@@ -1383,6 +1450,9 @@ class _Importer:
         if tables:
             self.assumed.append(f"Assumed: DynamoDB stream(s) of {', '.join(tables)} have 1 shard (behavior.StreamShards).")
 
+        if meta_nodes:  # the design's own node order
+            rank = {nid: i for i, nid in enumerate(meta_nodes)}
+            self.nodes = dict(sorted(self.nodes.items(), key=lambda kv: rank.get(kv[0], len(rank))))
         workloads = self.workloads(meta)
         self.layout()
         nodes_out = []

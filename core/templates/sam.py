@@ -113,10 +113,26 @@ def expand(template: dict, source: str, lines: dict[str, int]) -> tuple[dict, di
     logging.getLogger("samtranslator").setLevel(logging.CRITICAL)
     prepared, notes = _prepare(template)
     ArnGenerator.BOTO_SESSION_REGION_NAME = REGION
-    translator = Translator({}, Parser(), boto_session=_Session())
+
+    def translate(doc: dict) -> dict:
+        translator = Translator({}, Parser(), boto_session=_Session())
+        return translator.translate(copy.deepcopy(doc), parameter_values={}, feature_toggle=None,
+                                    passthrough_metadata=True)
+
     try:
-        out = translator.translate(prepared, parameter_values={}, feature_toggle=None,
-                                   passthrough_metadata=True)
+        try:
+            out = translate(prepared)
+        except InvalidDocumentException as e:
+            causes = [c.message for c in getattr(e, "causes", [])] or [str(e)]
+            # IAM policies play no part in the flow: when they are all SAM objects to, drop them
+            if not all("'Policies' property" in c for c in causes):
+                raise
+            ids = set(re.findall(r"\[([A-Za-z0-9]+)\]", " ".join(causes)))
+            for lid, r in (prepared.get("Resources") or {}).items():
+                if isinstance(r, dict) and lid in ids and isinstance(r.get("Properties"), dict):
+                    r["Properties"].pop("Policies", None)
+                    notes[lid] = f"SAM rejected its Policies, which were ignored ({_strip(causes, lid)})"
+            out = translate(prepared)
     except InvalidDocumentException as e:
         causes = [c.message for c in getattr(e, "causes", [])] or [str(e)]
         raise _error(causes, source, lines) from None
@@ -125,6 +141,13 @@ def expand(template: dict, source: str, lines: dict[str, int]) -> tuple[dict, di
     except Exception as e:  # the translator's own bugs on odd input
         raise TemplateError(f"SAM translation failed: {type(e).__name__}: {e}", source=source) from None
     return out, notes
+
+
+def _strip(causes: list[str], lid: str) -> str:
+    for c in causes:
+        if f"[{lid}]" in c:
+            return c.replace(f"Resource with id [{lid}] is invalid. ", "")
+    return causes[0]
 
 
 def _error(causes: list[str], source: str, lines: dict[str, int]) -> TemplateError:

@@ -137,11 +137,22 @@ def _node_lines(node: Any) -> dict[str, int]:
     return lines
 
 
+_SECTIONS = {"Resources", "Parameters", "Outputs", "Mappings", "Conditions", "Metadata", "Globals",
+             "Properties", "Rules"}
+
+
 def _json_lines(text: str) -> dict[str, int]:
+    loader = CfnLoader(text)  # JSON is YAML: compose it for exact positions
+    try:
+        return _node_lines(loader.get_single_node())
+    except yaml.YAMLError:
+        pass  # tabs and other JSON that YAML rejects: find `"Id": {` textually
+    finally:
+        loader.dispose()
     lines: dict[str, int] = {}
     for i, line in enumerate(text.splitlines(), 1):
         m = re.match(r'\s*"([A-Za-z0-9]+)"\s*:\s*\{', line)
-        if m and m.group(1) not in lines:
+        if m and m.group(1) not in lines and m.group(1) not in _SECTIONS:
             lines[m.group(1)] = i
     return lines
 
@@ -158,7 +169,15 @@ def resource_lines(text: str) -> dict[str, int]:
 
 
 class _Dumper(yaml.SafeDumper):
-    pass
+    def choose_scalar_style(self):  # `!Ref Queue`, not `!Ref 'Queue'`
+        ev = self.event
+        if isinstance(ev.tag, str) and ev.tag.startswith("!") and not ev.style:
+            if self.analysis is None:
+                self.analysis = self.analyze_scalar(ev.value)
+            a = self.analysis
+            if a.allow_block_plain and not a.empty and not a.multiline and not self.flow_level:
+                return ""
+        return super().choose_scalar_style()
 
 
 def _str_presenter(dumper: yaml.SafeDumper, data: str) -> yaml.Node:
