@@ -96,8 +96,9 @@ class SQSQueue(Component):
             heapq.heappush(self.back, (ev.sent, ev.id, ev))
         else:
             self.fresh.append(ev)
-        if self.poller is not None:
-            self.poller.wake(t)
+        poller = self.poller
+        if poller is not None and not poller.poll_scheduled:
+            poller.wake(t)
 
     # -- receiving ----------------------------------------------------------------------
     def visible(self) -> int:
@@ -116,18 +117,23 @@ class SQSQueue(Component):
             return self._receive_fifo(t, n)
         fresh, back = self.fresh, self.back
         limit = t - self.retention
+        popped = 0
         while len(out) < n and (fresh or back):
             if back and (not fresh or back[0][0] <= fresh[0].sent):
                 ev = heapq.heappop(back)[2]
             else:
                 ev = fresh.popleft()
-            self.n_visible -= 1
-            self.g_vis.add(t, -1)
+            popped += 1
             if ev.sent < limit:
                 self._expire(t, ev)
                 continue
             if self._take(t, ev):
                 out.append(ev)
+        if popped:
+            self.n_visible -= popped
+            self.g_vis.add(t, -popped)
+        if out:
+            self.g_inv.add(t, len(out))
         return out
 
     def _receive_fifo(self, t: float, n: int) -> list[Ev]:
@@ -149,6 +155,8 @@ class SQSQueue(Component):
                     self.locked.add(g)
             if not q or g in self.locked:
                 self.ready.popleft()
+        if out:
+            self.g_inv.add(t, len(out))
         return out
 
     def _take(self, t: float, ev: Ev) -> bool:
@@ -162,7 +170,6 @@ class SQSQueue(Component):
         self.c_recv += 1
         ev.vis = t + self.vt
         self.inflight[ev.id] = ev
-        self.g_inv.add(t, 1)
         return True
 
     def _expire(self, t: float, ev: Ev) -> None:
@@ -176,6 +183,18 @@ class SQSQueue(Component):
         self.g_inv.add(t, -1)
         self.c_del += 1
         self._unlock(t, ev)
+
+    def delete_many(self, t: float, evs: list[Ev]) -> None:
+        """DeleteMessageBatch of received messages."""
+        inflight = self.inflight
+        for ev in evs:
+            del inflight[ev.id]
+        self.g_inv.add(t, -len(evs))
+        self.c_del += len(evs)
+        self.deletes += -(-len(evs) // 10)
+        if self.fifo:
+            for ev in evs:
+                self._unlock(t, ev)
 
     def release(self, t: float, ev: Ev, at: float | None = None) -> None:
         """A received message that was not deleted becomes visible again at its

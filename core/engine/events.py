@@ -25,7 +25,11 @@ class Template:
     def __init__(self, payload: Any, poison: bool, size: int, index: int, workload: str):
         self.payload = payload
         self.poison = poison
-        self.size = size
+        if not size:
+            import json
+
+            size = len(payload.encode()) if isinstance(payload, str) else len(json.dumps(payload))
+        self.size = size  # bytes: the template's size_bytes, or its JSON text
         self.index = index
         self.workload = workload
         self.cache: dict = {}  # filter results by filter identity: payloads are immutable

@@ -155,9 +155,12 @@ def _error(causes: list[str], source: str, lines: dict[str, int]) -> TemplateErr
     line = None
     for c in causes:
         m = re.search(r"\[([A-Za-z0-9]+)\]", c)
-        if m and m.group(1) in lines:
-            lid = m.group(1)
-            line = lines[lid]
+        if not m:
+            continue
+        # an event's generated id (FnQueueEvent) belongs to the resource whose id it starts with
+        owner = max((k for k in lines if m.group(1).startswith(k)), key=len, default=None)
+        if owner:
+            lid, line = owner, lines[owner]
             break
     text = "; ".join(causes)
     return TemplateError(f"SAM translation failed: {text}", source=source, line=line,
