@@ -104,13 +104,24 @@ class Function(Component):
         self.max_retries = int(prop(node, "EventInvokeConfig.MaximumRetryAttempts"))
         self.max_age = float(prop(node, "EventInvokeConfig.MaximumEventAgeInSeconds"))
         self.err_rate = float(behav(node, "ErrorRate") or 0.0)
-        self.dur = Sampler(as_dist(behav(node, "Duration")), sim.rng(node.id, "duration"))
-        self.cold = Sampler(as_dist(behav(node, "ColdStart")), sim.rng(node.id, "coldstart"))
-        self.idle = Sampler(as_dist(behav(node, "IdleTimeout")), sim.rng(node.id, "idle"))
-        self.dur_buf = []
-        self.idle_buf = []
+        # Keep a sampler (and its place in the random stream) when its distribution is unchanged.
+        self.dur = self._sampler("dur", behav(node, "Duration"), "duration")
+        self.cold = self._sampler("cold", behav(node, "ColdStart"), "coldstart")
+        self.idle = self._sampler("idle", behav(node, "IdleTimeout"), "idle")
+        if getattr(self, "dur_buf", None) is None or self.dur is not getattr(self, "_dur_seen", None):
+            self.dur_buf = []
+        if getattr(self, "idle_buf", None) is None or self.idle is not getattr(self, "_idle_seen", None):
+            self.idle_buf = []
+        self._dur_seen, self._idle_seen = self.dur, self.idle
         self.scale_cap = float(sim.scenario.account.ScalingRatePer10Seconds)
         self.scale_rate = self.scale_cap / 10.0
+
+    def _sampler(self, attr: str, value, stream_name: str) -> Sampler:
+        dist = as_dist(value)
+        old = getattr(self, attr, None)
+        if old is not None and old.dist == dist:
+            return old
+        return Sampler(dist, self.sim.rng(self.id, stream_name))
 
     def wire(self) -> None:
         self.deps = [c for c, _ in self.out("calls")]

@@ -10,6 +10,7 @@ turned into plain nested stacks, which the importer lists as skipped.
 from __future__ import annotations
 
 import copy
+import functools
 import logging
 import re
 from typing import Any
@@ -103,6 +104,23 @@ def _prepare(template: dict) -> tuple[dict, dict[str, str]]:
     return t, notes
 
 
+def _reuse_policy_template_plugin() -> None:
+    """Build SAM's policy-template plugin once, not per translation.
+
+    The translator validates its 80-odd policy templates against a JSON schema every time
+    it builds the plugin (about 40 % of a small template's translation). The plugin holds
+    no per-template state, so one instance serves every translation in the process.
+    """
+    import samtranslator.translator.translator as tmod
+
+    make = tmod.make_policy_template_for_function_plugin
+    if getattr(make, "_triggerscope_once", False):
+        return
+    once = functools.cache(make)
+    once._triggerscope_once = True  # type: ignore[attr-defined]
+    tmod.make_policy_template_for_function_plugin = once
+
+
 def expand(template: dict, source: str, lines: dict[str, int]) -> tuple[dict, dict[str, str]]:
     """The CloudFormation that SAM would deploy, and notes on placeholders swapped in."""
     from samtranslator.model.exceptions import InvalidDocumentException, InvalidTemplateException
@@ -111,6 +129,7 @@ def expand(template: dict, source: str, lines: dict[str, int]) -> tuple[dict, di
     from samtranslator.translator.translator import Translator
 
     logging.getLogger("samtranslator").setLevel(logging.CRITICAL)
+    _reuse_policy_template_plugin()
     prepared, notes = _prepare(template)
     ArnGenerator.BOTO_SESSION_REGION_NAME = REGION
 
