@@ -406,7 +406,6 @@ def design_warnings(scenario: Scenario) -> list[Problem]:
     for n in scenario.nodes:
         if n.kind != "Function":
             continue
-        ins = roles_in.get(n.id, set())
         async_in = any(
             e.role in ("invoke",) and e.target == n.id and ids.get(e.source) and ids[e.source].kind in PUSH_SOURCES
             for e in scenario.edges
@@ -414,7 +413,6 @@ def design_warnings(scenario: Scenario) -> list[Problem]:
         if async_in and not ({"dlq", "on_failure"} & roles_out.get(n.id, set())):
             out.append(Problem(f"$.nodes[{idx[n.id]}]", f"function {n.id!r} is invoked asynchronously but has no DLQ or on-failure destination: failed events are lost",
                                "warning", node=n.id))
-        del ins
     return out
 
 

@@ -9,11 +9,29 @@ from core.records import eventbridge_event
 from core.schedule import parse_schedule, start_datetime
 
 
-class EventBridgeRule(Component):
-    kind = "EventBridgeRule"
+class _Targets(Component):
+    """Shared by rules and schedules: targets, and the MatchedEvents/Invocations counters."""
 
     def __init__(self, sim, node):
         self.c_match = self.c_inv = 0
+        super().__init__(sim, node)
+
+    def wire(self) -> None:
+        self.targets = [c for c, _ in self.out("invoke") + self.out("deliver")]
+
+    def has_consumers(self) -> bool:
+        return bool(self.targets)
+
+    def flush(self, k: int, b: float, length: float) -> None:
+        self.m.counter("MatchedEvents", k, self.c_match)
+        self.m.counter("Invocations", k, self.c_inv)
+        self.c_match = self.c_inv = 0
+
+
+class EventBridgeRule(_Targets):
+    kind = "EventBridgeRule"
+
+    def __init__(self, sim, node):
         self.events_in = 0
         super().__init__(sim, node)
 
@@ -24,12 +42,6 @@ class EventBridgeRule(Component):
         pat = node.properties.get("EventPattern")
         self.pred = compile_pattern(pat, "eventbridge") if pat is not None else None
         self.enabled = prop(node, "State") != "DISABLED"
-
-    def wire(self) -> None:
-        self.targets = [c for c, _ in self.out("invoke") + self.out("deliver")]
-
-    def has_consumers(self) -> bool:
-        return bool(self.targets)
 
     def accept(self, t: float, ev: Ev) -> None:
         self.events_in += 1
@@ -48,21 +60,15 @@ class EventBridgeRule(Component):
         self.note(ev, t, "matched")
         self.dispatch(t, ev, self.targets)
 
-    def flush(self, k: int, b: float, length: float) -> None:
-        self.m.counter("MatchedEvents", k, self.c_match)
-        self.m.counter("Invocations", k, self.c_inv)
-        self.c_match = self.c_inv = 0
-
     def cost_items(self, pricing: dict, elapsed: float) -> dict[str, float]:
         # Custom events published to a bus are billed; AWS-service events are free.
         return {"events": self.events_in * pricing["eventbridge"]["custom_event"]}
 
 
-class Schedule(Component):
+class Schedule(_Targets):
     kind = "Schedule"
 
     def __init__(self, sim, node):
-        self.c_match = self.c_inv = 0
         self.fired = 0
         super().__init__(sim, node)
 
@@ -73,9 +79,6 @@ class Schedule(Component):
         payload = node.properties.get("Input")
         self.tmpl = Template(payload, False, 0, 0, node.id)
         self.start_dt = start_datetime(self.sim.scenario.simulation.StartTime)
-
-    def wire(self) -> None:
-        self.targets = [c for c, _ in self.out("invoke") + self.out("deliver")]
 
     def start(self) -> None:
         self._arm(0.0)
@@ -94,11 +97,6 @@ class Schedule(Component):
         self.c_inv += len(self.targets)
         ev = self.acct.new(t, self.tmpl, origin=self.id)
         self.dispatch(t, ev, self.targets)
-
-    def flush(self, k: int, b: float, length: float) -> None:
-        self.m.counter("MatchedEvents", k, self.c_match)
-        self.m.counter("Invocations", k, self.c_inv)
-        self.c_match = self.c_inv = 0
 
     def cost_items(self, pricing: dict, elapsed: float) -> dict[str, float]:
         return {"invocations": self.fired * pricing["eventbridge"]["scheduler_invocation"]}

@@ -15,7 +15,7 @@ from typing import Any
 from core.catalog import behav, prop
 from core.components.base import Component
 from core.engine.events import Ev
-from core.engine.rand import Sampler, Uniform, as_dist, stream
+from core.engine.rand import Sampler, Uniform, as_dist
 
 RECURSION_LIMIT = 16  # Lambda stops a request chain after about 16 invocations
 

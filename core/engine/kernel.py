@@ -6,10 +6,10 @@ Like SimPy's core, but callbacks instead of generators: `schedule(t, fn, arg)` a
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from heapq import heappop, heappush
 from itertools import count
-from typing import Any, Callable
-
+from typing import Any
 
 LATE = 1 << 62
 
