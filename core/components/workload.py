@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from core.engine.events import Template
+from core.engine.events import Ev, Template
 from core.model import Arrivals, Workload
 
 CHUNK = 2048
@@ -201,7 +201,13 @@ class WorkloadSource:
                 key = keys[int(self.pick_rng.integers(len(keys)))] if len(keys) > 1 else keys[0]
             if groups is not None:
                 group = groups[int(self.pick_rng.integers(len(groups)))] if len(groups) > 1 else groups[0]
-        ev = self.acct.new(t, self.templates[pick], key, group, 0, self.id)
+        acct = self.acct
+        i = acct.created
+        if i != acct.next_journey:
+            acct.created = i + 1
+            ev = Ev(i, t, self.templates[pick], key, group, 0, None)
+        else:
+            ev = acct.new(t, self.templates[pick], key, group, 0, self.id)
         times = self._times
         if times:
             heappush(self.heap, (times.pop(), next(self.seq), self.arrive_cb, self._picks.pop()))

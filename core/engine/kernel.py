@@ -14,6 +14,14 @@ from typing import Any
 LATE = 1 << 62
 
 
+class _Stop(Exception):
+    pass
+
+
+def _stop(t: float, arg: Any) -> None:
+    raise _Stop
+
+
 class EmptySchedule(Exception):
     """`step()` was called with nothing scheduled."""
 
@@ -57,15 +65,17 @@ class Kernel:
         """Run every event with time < bound, then set the clock to bound."""
         heap = self._heap
         pop = heappop
-        n = 0
-        while heap:
-            item = pop(heap)
-            t = item[0]
-            if t >= bound:
-                heappush(heap, item)
-                break
-            item[2](t, item[3])
-            n += 1
+        # A sentinel sorted before anything else at `bound` ends the loop by raising, so
+        # the loop itself needs no per-event bound check.
+        heappush(heap, (bound, -1, _stop, None))
+        n = -1
+        try:
+            while True:
+                t, _, fn, arg = pop(heap)
+                n += 1
+                fn(t, arg)
+        except _Stop:
+            pass
         self.events_processed += n
         if bound > self.now:
             self.now = bound
