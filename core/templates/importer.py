@@ -229,7 +229,8 @@ def import_template(path_or_text: str | os.PathLike, *, name: str | None = None)
         cfn, sam_notes = expand(work, source, lines)
     else:
         cfn = work
-    _check_refs(cfn, source, lines)
+    if not loops:  # resources a loop would generate are not there to refer to
+        _check_refs(cfn, source, lines)
     for t in tfs:
         if t != SAM_TRANSFORM:
             pre.append(f"Note: transform {t} was not applied; what it would generate is not imported.")
@@ -283,7 +284,7 @@ def _check_refs(cfn: dict, source: str, lines: dict[str, int]) -> None:
             if name == "Ref" and isinstance(arg, str) and arg not in known and arg.split(".")[0] not in resources:
                 raise TemplateError(f"Ref {arg} names no resource, parameter or pseudo parameter",
                                     source=source, logical_id=lid, path=path, line=lines.get(lid))
-            if name == "Fn::GetAtt":
+            if name == "Fn::GetAtt" and (isinstance(arg, str) or (isinstance(arg, list) and arg and isinstance(arg[0], str))):
                 target = getatt_parts(arg)[0]
                 if target and target not in resources:
                     raise TemplateError(f"Fn::GetAtt refers to {target}, which is not a resource in the template",
@@ -311,7 +312,9 @@ def _read(path_or_text: str | os.PathLike) -> tuple[str, str, str]:
     elif isinstance(path_or_text, str):
         s = path_or_text
         if "\n" not in s and len(s) < 4096 and s.strip() and not s.lstrip().startswith("{"):
-            if os.path.exists(s) or s.lower().endswith((".yaml", ".yml", ".json", ".template", ".txt")):
+            looks_like_yaml = ": " in s or s.rstrip().endswith(":")
+            if os.path.exists(s) or s.lower().endswith((".yaml", ".yml", ".json", ".template", ".txt")) \
+                    or not looks_like_yaml:
                 path = Path(s)
     else:
         raise TemplateError(f"expected a path or template text, got {type(path_or_text).__name__}")
@@ -990,6 +993,16 @@ class _Importer:
         targets = self.props(lid).get("Targets")
         if isinstance(targets, list):
             self.targets_to_edges(nid, targets, f"{lid}.Targets")
+            if targets and not any(e["from"] == nid for e in self.edges):
+                self.drop_node(lid, "rule whose targets Triggerscope does not simulate")
+
+    def drop_node(self, lid: str, reason: str) -> None:
+        """Undo a node that turned out to play no part (all its targets are unsupported)."""
+        nid = self.lid_node.pop(lid)
+        self.nodes.pop(nid, None)
+        self.rule_bus.pop(nid, None)
+        self.mapped = [m for m in self.mapped if not m.startswith(f"Mapped {lid} ")]
+        self.skip(lid, reason)
 
     def scheduler_schedule(self, lid: str) -> None:
         bad: dict[str, str] = {}
@@ -1023,14 +1036,16 @@ class _Importer:
         t = self.props(lid).get("Target")
         if isinstance(t, dict):
             self.targets_to_edges(nid, [t], f"{lid}.Target")
+            if not any(e["from"] == nid for e in self.edges):
+                self.drop_node(lid, "schedule whose target Triggerscope does not simulate")
 
     # event source mappings
     def esm(self, lid: str) -> None:
         p = self.props(lid)
         bad: dict[str, str] = {}
         rp = self.resolve(p, "", bad)
-        if "SelfManagedEventSource" in p or "Queues" in p and "EventSourceArn" in p and "mq" in json.dumps(p.get("EventSourceArn")):
-            self.skip(lid, "event source mapping from Kafka or Amazon MQ: source not simulated")
+        if "SelfManagedEventSource" in p:
+            self.skip(lid, "event source mapping from a self-managed Kafka cluster: source not simulated")
             return
         src_tg = self.R.target(p.get("EventSourceArn"))
         if src_tg and src_tg.service in ("kafka", "mq", "rds", "docdb-elastic"):
@@ -1146,7 +1161,6 @@ class _Importer:
     # API Gateway
     def api(self, lid: str) -> None:
         t = self.rtype(lid)
-        bad: dict[str, str] = {}
         p = self.props(lid)
         if t == "AWS::ApiGatewayV2::Api":
             try:
@@ -1160,7 +1174,6 @@ class _Importer:
         else:
             kind = "REST"
         nid = self.add_node(lid, "ApiGateway", {"Type": kind})
-        del bad
         body = p.get("Body")
         if isinstance(body, dict) and "Fn::Transform" in body:
             self.notes.append(f"Note: {nid}'s OpenAPI definition is included from another file; "

@@ -11,7 +11,10 @@ import json
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
+from core import catalog
 from core.model import from_dict, load
 from core.templates import export_file, export_template, import_template
 from core.templates.yaml_cfn import load_text
@@ -336,3 +339,70 @@ def test_every_bundled_example_exports_lint_clean_and_round_trips(path):
     text = export_template(sc)
     assert _lint(text) == []
     _same_design(sc, import_template(text).scenario)
+
+
+# -- any property values survive the round trip ---------------------------------------------------------------
+
+_JSON_CHOICES = {
+    "Architectures": [["x86_64"], ["arm64"]],
+    "FunctionResponseTypes": [[], ["ReportBatchItemFailures"]],
+    "FilterCriteria": [{"Filters": [{"Pattern": '{"body": {"a": ["b"]}}'}]}, {"Filters": [{"Pattern": {"data": {"n": [1]}}}]}],
+    "EventPattern": [{"source": ["a"]}, '{"detail-type": ["x"]}'],
+    "Input": [{"k": 1}, "text", [1, 2]],
+}
+_STR_CHOICES = {"ScheduleExpression": ["rate(1 minute)", "rate(2 hours)", "cron(0 12 * * ? *)"]}
+_TOPOLOGY = [
+    ("api", "ApiGateway"), ("queue", "SQSQueue"), ("queue-esm", "EventSourceMapping"), ("fn", "Function"),
+    ("stream", "KinesisStream"), ("stream-esm", "EventSourceMapping"), ("table", "DynamoDBTable"),
+    ("table-esm", "EventSourceMapping"), ("fn2", "Function"), ("bucket", "S3Bucket"), ("topic", "SNSTopic"),
+    ("rule", "EventBridgeRule"), ("timer", "Schedule"), ("dlq", "SQSQueue"), ("done", "SNSTopic"),
+]
+_EDGES = [("api", "fn", "invoke"), ("queue", "queue-esm", "poll"), ("queue-esm", "fn", "poll"),
+          ("stream", "stream-esm", "poll"), ("stream-esm", "fn2", "poll"), ("table", "table-esm", "poll"),
+          ("table-esm", "fn2", "poll"), ("bucket", "fn", "invoke"), ("topic", "fn2", "invoke"),
+          ("rule", "fn", "invoke"), ("timer", "fn2", "invoke"), ("fn", "dlq", "dlq"), ("fn", "done", "on_success"),
+          ("stream-esm", "dlq", "on_failure")]
+_SKIP = {"DestinationConfig.OnFailure.Destination", "RedrivePolicy.maxReceiveCount"}
+_STREAM_ONLY = {"ParallelizationFactor", "MaximumRetryAttempts", "MaximumRecordAgeInSeconds",
+                "BisectBatchOnFunctionError", "StartingPosition", "TumblingWindowInSeconds"}
+
+
+def _value(f: catalog.Field):
+    name = f.path.split(".")[-1]
+    if f.type == "int":
+        return st.integers(int(f.min), int(min(f.max, 100000)))
+    if f.type == "float":
+        return st.floats(f.min, min(f.max, 100000)).map(lambda x: round(x, 2))
+    if f.type == "bool":
+        return st.booleans()
+    if f.type == "enum":
+        return st.sampled_from(f.choices)
+    if f.type == "str":
+        return st.sampled_from(_STR_CHOICES.get(name, ["x"]))
+    return st.sampled_from(_JSON_CHOICES.get(name, [None]))
+
+
+@st.composite
+def _designs(draw):
+    nodes = []
+    for nid, kind in _TOPOLOGY:
+        props: dict = {}
+        for f in catalog.fields_for(kind):
+            if f.section != "properties" or f.path in _SKIP or not draw(st.booleans()):
+                continue
+            if kind == "EventSourceMapping" and nid == "queue-esm" and f.path in _STREAM_ONLY:
+                continue
+            if kind == "EventSourceMapping" and nid != "queue-esm" and f.path.startswith("ScalingConfig"):
+                continue
+            v = draw(_value(f))
+            if v is not None:
+                catalog.set_path(props, f.path, v)
+        nodes.append({"id": nid, "kind": kind, "properties": props})
+    return from_dict({"format": "triggerscope/1", "name": "random", "nodes": nodes,
+                      "edges": [{"from": a, "to": b, "role": r} for a, b, r in _EDGES]})
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_designs())
+def test_any_property_values_survive_export_and_import(sc):
+    _same_design(sc, import_template(export_template(sc)).scenario)
