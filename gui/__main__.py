@@ -1,0 +1,7 @@
+"""`python -m gui [FILE] [--screenshot OUT.png]`: the desktop app."""
+
+import sys
+
+from gui.app import main
+
+sys.exit(main())
