@@ -418,3 +418,13 @@ def design_warnings(scenario: Scenario) -> list[Problem]:
 
 def errors(scenario: Scenario) -> list[Problem]:
     return [p for p in problems(scenario) if p.severity == "error"]
+
+
+def esm_source(scenario: Scenario, esm_id: str) -> Node | None:
+    """The queue or stream an event source mapping polls (None if not wired yet)."""
+    return _esm_source(scenario, esm_id)
+
+
+def esm_function(scenario: Scenario, esm_id: str) -> Node | None:
+    """The function an event source mapping invokes (None if not wired yet)."""
+    return _esm_function(scenario, esm_id)

@@ -107,7 +107,7 @@ class EventTab(QWidget):
         """The node whose records the function sees (for a mapping: the queue or stream it polls)."""
         node = self.document.node(self.node_id) if self.node_id else None
         if node is not None and node.kind == "EventSourceMapping":
-            return validate._esm_source(self.document.scenario, node.id)
+            return validate.esm_source(self.document.scenario, node.id)
         return node
 
     def show_node(self, node_id: str | None) -> None:

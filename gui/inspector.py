@@ -235,7 +235,7 @@ class Inspector(QWidget):
         default_text = None
         node = self.document.node(self.node_id)
         if f.path == "BatchSize" and node is not None and node.kind == "EventSourceMapping":
-            src = validate._esm_source(self.document.scenario, node.id)
+            src = validate.esm_source(self.document.scenario, node.id)
             default_text = str(catalog.esm_default_batch_size(src.kind)) if src else "10 (SQS) / 100 (streams)"
         if f.type == "dist":
             from gui.fields import describe_dist
