@@ -6,34 +6,13 @@
 
 from __future__ import annotations
 
-import sys
+
+def _guard_singletons() -> bool:
+    """Apply gui.compat's guard against PySide6 6.12.0's reference-count leak on CPython 3.11
+    before any window paints (every void Qt call would otherwise steal a reference to None)."""
+    from gui.compat import protect_singletons
+
+    return protect_singletons()
 
 
-def _guard_none_refcount() -> bool:
-    """Work around PySide6 builds that treat None as immortal on CPython < 3.12.
-
-    Such builds (seen with PySide6 6.12.0 on Python 3.11) return None from every void Qt
-    method without taking a reference, so each `painter.setPen(...)` lowers None's refcount
-    by one. From ~5,000 at start-up it reaches zero after a few seconds of painting and the
-    interpreter aborts ("Fatal Python error: none_dealloc"). When a probe shows the leak, give
-    None a refcount no session can drain (None is never freed anyway). Returns True if applied.
-    """
-    if sys.version_info >= (3, 12) or sys.implementation.name != "cpython":
-        return False  # None is immortal there: nothing can drain it
-    from PySide6.QtCore import QPoint
-
-    probe = QPoint()
-    before = sys.getrefcount(None)
-    for _ in range(16):
-        probe.setX(0)
-    if sys.getrefcount(None) > before - 16:
-        return False
-    import ctypes
-
-    refcnt = ctypes.c_ssize_t.from_address(id(None))  # ob_refcnt is the first field
-    if refcnt.value < 1 << 50:
-        refcnt.value += 1 << 60
-    return True
-
-
-NONE_REFCOUNT_GUARD = _guard_none_refcount()
+NONE_REFCOUNT_GUARD = _guard_singletons()
