@@ -4,6 +4,12 @@ intervals, and the capacity finder, run in local worker processes or on a Dask c
 Every point of a sweep runs the same replication seeds (common random numbers), so the
 differences between points are the design's, not the noise's. Runs are self-contained,
 so they are shipped as (scenario, seed, duration) and come back as flat metric dicts.
+
+Local workers are forkserver (spawn on Windows) processes: scripts that call `run_sweep`
+need the usual `if __name__ == "__main__":` guard. Dask workers import `core.sweep`, so
+triggerscope must be installed on every worker; replay CSVs must be readable there too.
+Ctrl+C stops submitting, cancels what is pending, and keeps the finished points
+(`triggerscope sweep` prints them and exits 130).
 """
 
 from __future__ import annotations
@@ -358,7 +364,9 @@ def _mp_context():
 
 
 class _Backend:
-    """Where runs execute: this process (workers=0), local processes, or a Dask cluster."""
+    """Where runs execute: this process (workers=0), local processes, or a Dask cluster.
+    `submit` returns a future with `add_done_callback` and `result`; `cancel` drops pending
+    futures; `close(abort=True)` also stops runs in progress."""
 
     slots = 1
     label = "this process"
@@ -371,7 +379,11 @@ class _Backend:
             fut.set_exception(e)
         return fut
 
-    def close(self, cancel: bool = False) -> None:
+    def cancel(self, futures: list) -> None:
+        for f in futures:
+            f.cancel()
+
+    def close(self, abort: bool = False) -> None:
         pass
 
 
@@ -385,8 +397,8 @@ class _LocalBackend(_Backend):
     def submit(self, *args) -> Any:
         return self.pool.submit(_run_task, *args)
 
-    def close(self, cancel: bool = False) -> None:
-        if not cancel:
+    def close(self, abort: bool = False) -> None:
+        if not abort:
             self.pool.shutdown(wait=True)
             return
         # Runs still going belong to unfinished points, which are discarded: stop them now
@@ -404,7 +416,7 @@ class _DaskBackend(_Backend):
             from dask.distributed import Client
         except ImportError:
             raise SweepError("--scheduler needs Dask: pip install 'triggerscope[distributed]'") from None
-        if hasattr(scheduler, "submit"):
+        if hasattr(scheduler, "submit"):  # a Client the caller owns
             self.client, self.owned = scheduler, False
         else:
             try:
@@ -417,20 +429,18 @@ class _DaskBackend(_Backend):
         self.label = f"Dask at {self.client.scheduler.address} ({threads} worker threads)"
         self.prefix = f"triggerscope-{uuid.uuid4().hex[:8]}"
         self.count = 0
-        self.futures: list = []
 
     def submit(self, *args) -> Any:
+        # A unique key per run: identical (scenario, seed) pairs must still run, and results
+        # are released on the cluster as soon as the caller drops the future.
         self.count += 1
-        fut = self.client.submit(_run_task, *args, key=f"{self.prefix}-{self.count}", pure=False)
-        self.futures.append(fut)
-        return fut
+        return self.client.submit(_run_task, *args, key=f"{self.prefix}-{self.count}", pure=False)
 
-    def close(self, cancel: bool = False) -> None:
-        if cancel:
-            pending = [f for f in self.futures if not f.done()]
-            if pending:
-                self.client.cancel(pending)
-        self.futures = []
+    def cancel(self, futures: list) -> None:
+        if futures:
+            self.client.cancel(futures)
+
+    def close(self, abort: bool = False) -> None:
         if self.owned:
             self.client.close()
 
@@ -456,10 +466,11 @@ def _stopper(cancel: Any) -> Callable[[], bool]:
 
 
 def _execute(backend: _Backend, tasks: Iterable[tuple[Any, Scenario, int]], duration: float | None,
-             on_result: Callable[[Any, dict[str, float]], None], should_stop: Callable[[], bool]
-             ) -> tuple[bool, bool]:
+             on_result: Callable[[Any, dict[str, float]], None], should_stop: Callable[[], bool],
+             describe: Callable[[Any], str] = str) -> tuple[bool, bool]:
     """Run (key, scenario, seed) tasks, at most `backend.slots` in flight, in submission order
-    as far as the backend allows. Returns (finished everything, interrupted by Ctrl+C)."""
+    as far as the backend allows. Returns (finished everything, interrupted by Ctrl+C); on a
+    stop the pending runs are cancelled, and the caller closes the backend with abort=True."""
     done_q: queue.Queue = queue.Queue()
     it = iter(tasks)
     inflight: dict[Any, tuple[Any, int]] = {}
@@ -491,17 +502,19 @@ def _execute(backend: _Backend, tasks: Iterable[tuple[Any, Scenario, int]], dura
             try:
                 flat = fut.result()
             except Exception as e:
-                raise SweepError(f"the run for {key} (seed {seed}) failed: "
-                                 f"{type(e).__name__}: {e}") from e
+                hint = (" (is triggerscope installed on every Dask worker?)"
+                        if isinstance(e, ModuleNotFoundError) else "")
+                raise SweepError(f"a run failed ({describe(key)}, seed {seed}): "
+                                 f"{type(e).__name__}: {e}{hint}") from e
             on_result(key, flat)
             fill()
     except KeyboardInterrupt:
         stopped = interrupted = True
     except BaseException:
-        backend.close(cancel=True)
+        backend.cancel(list(inflight))
         raise
     if stopped:
-        backend.close(cancel=True)
+        backend.cancel(list(inflight))
     return (not stopped), interrupted
 
 
@@ -676,14 +689,17 @@ def _run_points(variants: list[Scenario], sets: list[dict[str, Any]], seeds: lis
 
     tasks = (((i, r), variants[i], seeds[r]) for i in range(len(variants)) for r in range(reps))
     backend = _backend(workers, scheduler)
+    ok = False
     try:
-        ok, interrupted = _execute(backend, tasks, duration, on_result, _stopper(cancel))
-        if ok:
-            backend.close()
-    except BaseException:
-        backend.close(cancel=True)
-        raise
+        ok, interrupted = _execute(backend, tasks, duration, on_result, _stopper(cancel),
+                                   lambda k: f"{_describe(sets[k[0]])}, replication {k[1] + 1}")
+    finally:
+        backend.close(abort=not ok)
     return finished, ok, interrupted, backend.label
+
+
+def _describe(point: dict[str, Any]) -> str:
+    return ", ".join(f"{p}={json.dumps(v)}" for p, v in point.items()) or "the scenario"
 
 
 # --- goals and the capacity finder -------------------------------------------------------
@@ -711,7 +727,7 @@ class Goal:
             return self.value - observed
         if self.op in (">", ">="):
             return observed - self.value
-        return -abs(observed - self.value)
+        return 0.0 - abs(observed - self.value)  # never -0.0
 
 
 def parse_goal(text: str) -> Goal:
@@ -843,7 +859,8 @@ def find_capacity(scenario: Scenario, path: str, low: int | float, high: int | f
         def on_result(key, flat):
             got[key[0]][key[1]] = flat
 
-        ok, interrupted = _execute(backend, tasks, duration, on_result, stop)
+        ok, interrupted = _execute(backend, tasks, duration, on_result, stop,
+                                   lambda k: f"{path}={values[k[0]]}, replication {k[1] + 1}")
         res.interrupted = res.interrupted or interrupted
         if not ok:
             return False
@@ -855,6 +872,7 @@ def find_capacity(scenario: Scenario, path: str, low: int | float, high: int | f
                 on_probe(pr)
         return True
 
+    aborted = True
     try:
         if not evaluate([low, high]):
             res.cancelled = True
@@ -875,15 +893,11 @@ def find_capacity(scenario: Scenario, path: str, low: int | float, high: int | f
                         hi = mid
                     else:
                         lo = mid
-                res.value = hi
+                res.value = hi  # when cancelled: the best value proven so far
                 res.below = res.probe(lo)
-        if not res.cancelled:
-            backend.close()
-    except BaseException:
-        backend.close(cancel=True)
-        raise
-    if res.cancelled:
-        backend.close(cancel=True)
+        aborted = res.cancelled
+    finally:
+        backend.close(abort=aborted)
     res.elapsed_s = time.perf_counter() - t0
     return res
 

@@ -64,6 +64,9 @@ class Component:
     def wire(self) -> None:
         """Resolve edges to other components (all components exist by now)."""
 
+    def rewire(self) -> None:
+        """Edge properties changed mid-run (filters): re-read what depends on them."""
+
     def start(self) -> None:
         """Schedule the first events (t = 0)."""
 

@@ -38,6 +38,7 @@ class EventSourceMapping(Component):
         self.starting = prop(node, "StartingPosition")
         self.created_at = float(node.behavior.get("CreatedAt", 0.0) or 0.0)
         self.filter_spec = p.get("FilterCriteria")
+        self.gen = getattr(self, "gen", -1) + 1  # cached filter results belong to one FilterCriteria
         if self.poller is not None:
             self.poller.configure()
 

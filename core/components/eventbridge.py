@@ -40,6 +40,7 @@ class EventBridgeRule(_Targets):
         from core.filters import compile_pattern
 
         pat = node.properties.get("EventPattern")
+        self.gen = getattr(self, "gen", -1) + 1  # cached match results belong to one pattern
         self.pred = compile_pattern(pat, "eventbridge") if pat is not None else None
         self.enabled = prop(node, "State") != "DISABLED"
 
@@ -48,9 +49,10 @@ class EventBridgeRule(_Targets):
         ok = self.enabled
         if ok and self.pred is not None:
             cache = ev.tmpl.cache
-            ok = cache.get(self.id)
+            key = (self.id, self.gen)
+            ok = cache.get(key)
             if ok is None:
-                ok = cache[self.id] = bool(self.pred(eventbridge_event(ev.tmpl.payload, self.id)))
+                ok = cache[key] = bool(self.pred(eventbridge_event(ev.tmpl.payload, self.id)))
         if not ok:
             self.note(ev, t, "did not match the rule")
             self.acct.filter(ev)

@@ -25,6 +25,7 @@ class S3Bucket(Component):
     def __init__(self, sim, node):
         self.c_notify = 0
         self.stored = 0
+        self.gen = 0
         super().__init__(sim, node)
 
     def wire(self) -> None:
@@ -40,6 +41,10 @@ class S3Bucket(Component):
 
             self.targets.append((comp, match, len(self.targets)))
 
+    def rewire(self) -> None:
+        self.gen += 1  # filter results cached on templates belong to the old filters
+        self.wire()
+
     def has_consumers(self) -> bool:
         return False  # a failure record written to a bucket is stored, not processed
 
@@ -50,7 +55,7 @@ class S3Bucket(Component):
         cache = ev.tmpl.cache
         hit = []
         for comp, match, i in self.targets:
-            key = (self.id, i)
+            key = (self.id, self.gen, i)
             ok = cache.get(key)
             if ok is None:
                 ok = cache[key] = match(ev.tmpl.payload)

@@ -12,6 +12,7 @@ class SNSTopic(Component):
 
     def __init__(self, sim, node):
         self.c_pub = self.c_deliv = self.c_filt = 0
+        self.gen = 0
         super().__init__(sim, node)
 
     def configure(self, node) -> None:
@@ -28,6 +29,10 @@ class SNSTopic(Component):
             pred = compile_sns_filter_policy(pol, scope) if pol else None
             self.subs.append((comp, pred, scope, len(self.subs)))
 
+    def rewire(self) -> None:
+        self.gen += 1  # filter results cached on templates belong to the old filters
+        self.wire()
+
     def has_consumers(self) -> bool:
         return bool(self.subs)
 
@@ -35,7 +40,7 @@ class SNSTopic(Component):
         if pred is None:
             return True
         cache = ev.tmpl.cache
-        key = (self.id, i)
+        key = (self.id, self.gen, i)
         ok = cache.get(key)
         if ok is None:
             msg, attrs = sns_parts(ev.tmpl.payload)

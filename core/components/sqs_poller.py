@@ -128,9 +128,10 @@ class SqsPoller:
         keep = []
         for ev in evs:
             cache = ev.tmpl.cache
-            ok = cache.get(esm.id)
+            key = (esm.id, esm.gen)
+            ok = cache.get(key)
             if ok is None:
-                ok = cache[esm.id] = bool(flt(sqs_record(ev.tmpl.payload)))
+                ok = cache[key] = bool(flt(sqs_record(ev.tmpl.payload)))
             if ok:
                 keep.append(ev)
             else:

@@ -229,7 +229,7 @@ class StreamPoller:
             esm.c_polled += 1
             if flt is not None:
                 cache = ev.tmpl.cache
-                key = (esm.id, ev.key) if self.stream.kind == "KinesisStream" else esm.id
+                key = (esm.id, esm.gen, ev.key) if self.stream.kind == "KinesisStream" else (esm.id, esm.gen)
                 ok = cache.get(key)
                 if ok is None:
                     ok = cache[key] = bool(flt(self.stream.record(ev, lane.shard)))

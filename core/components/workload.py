@@ -101,9 +101,11 @@ class RateCurve:
 class WorkloadSource:
     """Feeds one workload's events into its target component."""
 
-    def __init__(self, sim, w: Workload, target):
+    def __init__(self, sim, w: Workload, target, start_at: float = 0.0):
         self.sim = sim
         self.w = w
+        self.active = True  # False once an edit replaced this source mid-run
+        self.start_at = start_at
         self.id = w.id
         self.target = target
         self.kernel = sim.kernel
@@ -128,7 +130,7 @@ class WorkloadSource:
         self.kind = a.process
         if a.process in ("poisson", "constant", "profile"):
             self.curve = RateCurve(a)
-            self._lam = self.curve.at(a.start)
+            self._lam = self.curve.at(max(a.start, start_at))
         elif a.process == "burst":
             n = int(a.count or 0)
             at = float(a.at or 0.0)
@@ -163,7 +165,7 @@ class WorkloadSource:
     def _refill(self) -> None:
         a = self.w.arrivals
         if self.kind in ("burst", "replay"):
-            times = self._preset[(self._preset >= a.start) & (self._preset < self.end)]
+            times = self._preset[(self._preset >= max(a.start, self.start_at)) & (self._preset < self.end)]
             self._preset = np.empty(0)
         else:
             if a.process == "constant":
@@ -193,6 +195,8 @@ class WorkloadSource:
         self.kernel.schedule(self._times.pop(), self._arrive, self._picks.pop())
 
     def _arrive(self, t: float, pick: int) -> None:
+        if not self.active:
+            return
         key = group = None
         if self.keyed:
             keys = self.keys[pick]

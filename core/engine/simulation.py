@@ -57,7 +57,6 @@ class Simulation:
     def __init__(self, scenario: Scenario, seed: int | None = None, duration: float | None = None,
                  journeys: int = 200, track_cost: bool = False):
         from core.components.function import AccountPool
-        from core.components.workload import DirectCaller, WorkloadSource
 
         self.scenario = scenario
         self.seed = int(scenario.simulation.Seed if seed is None else seed)
@@ -94,22 +93,29 @@ class Simulation:
         self.components: dict[str, Any] = {}
         for nd in scenario.nodes:
             self.components[nd.id] = classes[nd.kind](self, nd)
-        for e in scenario.edges:
-            if e.source in self.components and e.target in self.components:
-                self._edges.setdefault((e.source, e.role), []).append(
-                    (self.components[e.target], e.properties))
+        self._index_edges()
         for c in self.components.values():
             c.wire()
-        self.sources = []
-        for w in scenario.workloads:
-            target = self.components[w.target]
-            if target.kind == "Function" and w.InvocationType == "RequestResponse":
-                target = DirectCaller(target)
-            self.sources.append(WorkloadSource(self, w, target))
+        self.sources = [self._source(w) for w in scenario.workloads]
         for c in self.components.values():
             c.start()
         for s in self.sources:
             s.start()
+
+    def _index_edges(self) -> None:
+        self._edges = {}
+        for e in self.scenario.edges:
+            if e.source in self.components and e.target in self.components:
+                self._edges.setdefault((e.source, e.role), []).append(
+                    (self.components[e.target], e.properties))
+
+    def _source(self, w, start_at: float = 0.0):
+        from core.components.workload import DirectCaller, WorkloadSource
+
+        target = self.components[w.target]
+        if target.kind == "Function" and w.InvocationType == "RequestResponse":
+            target = DirectCaller(target)
+        return WorkloadSource(self, w, target, start_at)
 
     # -- wiring helpers used by components ---------------------------------------------
     def rng(self, *names: str) -> np.random.Generator:
@@ -182,21 +188,35 @@ class Simulation:
 
     # -- edits while paused -------------------------------------------------------------------
     def update(self, scenario: Scenario, label: str = "edit") -> None:
-        """Apply property/behaviour edits from now on. The graph itself must not change
-        (new nodes or edges need a reset)."""
+        """Apply edits from now on: node properties and behaviour, edge properties (filters),
+        workloads (traffic) and account settings. The graph itself must not change: new or
+        removed nodes, edges or workloads need a reset."""
         old = {(n.id, n.kind) for n in self.scenario.nodes}
         new = {(n.id, n.kind) for n in scenario.nodes}
-        if old != new or {e.key for e in self.scenario.edges} != {e.key for e in scenario.edges}:
-            raise ValueError("nodes or edges changed: reset the run to apply a new graph")
+        if old != new or {e.key for e in self.scenario.edges} != {e.key for e in scenario.edges} \
+                or [w.id for w in self.scenario.workloads] != [w.id for w in scenario.workloads]:
+            raise ValueError("nodes, edges or workloads were added or removed: reset the run to apply a new graph")
+        previous = self.scenario
         self.scenario = scenario
         reserved = sum(int(nd.properties.get("ReservedConcurrentExecutions") or 0)
                        for nd in scenario.nodes if nd.kind == "Function")
         pc_unres = sum(int(nd.properties.get("ProvisionedConcurrentExecutions") or 0)
                        for nd in scenario.nodes if nd.kind == "Function"
                        and nd.properties.get("ReservedConcurrentExecutions") is None)
+        self.pool.quota = scenario.account.ConcurrentExecutions
         self.pool.cap = max(0, scenario.account.ConcurrentExecutions - reserved - pc_unres)
         for nd in scenario.nodes:
             self.components[nd.id].configure(nd)
+        old_props = {e.key: e.properties for e in previous.edges}
+        if any(old_props[e.key] != e.properties for e in scenario.edges):
+            self._index_edges()
+            for c in self.components.values():
+                c.rewire()
+        for i, (w_old, w_new) in enumerate(zip(previous.workloads, scenario.workloads, strict=True)):
+            if w_old != w_new:
+                self.sources[i].active = False
+                self.sources[i] = self._source(w_new, start_at=self.now)
+                self.sources[i].start()
         self.marks.append((self.now, label))
 
     # -- reading -----------------------------------------------------------------------------

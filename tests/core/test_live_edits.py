@@ -61,3 +61,33 @@ def test_outcome_and_cost_series_for_live_charts():
     assert sim.outcome_series("created", cumulative=True)[-1] == sim.acct.created
     cost = sim.cost_series()
     assert (cost[1:] >= cost[:-1]).all() and cost[-1] > 0
+
+
+def test_traffic_edits_apply_from_the_current_time():
+    sim = Simulation(backlog_flow())
+    sim.advance(100)
+    created_before = sim.acct.created
+    sim.update(model.apply_set(sim.scenario, "w.arrivals.rate", 10), "rate 100 → 10")
+    sim.advance(200)
+    per_period = sim.outcome_series("created")
+    assert per_period[:10].mean() == pytest.approx(1000, rel=0.1)  # 100/s × 10 s periods
+    assert per_period[10:20].mean() == pytest.approx(100, rel=0.2)
+    assert sim.acct.created - created_before == pytest.approx(1000, rel=0.15)
+
+
+def test_filter_policy_edits_apply_from_the_current_time():
+    from tests.helpers import run as _run  # noqa: F401
+
+    sc = scenario([node("t", "SNSTopic"), fn_node("a", 0.01)],
+                  [edge("t", "a", "invoke", {"FilterPolicy": {"k": ["x"]}})],
+                  [workload("w", "t", {"process": "constant", "rate": 10},
+                            [{"payload": {"Message": "m", "MessageAttributes": {"k": "y"}}}])], duration=60, period=10)
+    sim = Simulation(sc)
+    sim.advance(30)
+    assert sim.acct.filtered == sim.acct.created
+    d = sim.scenario.to_dict()
+    d["edges"][0]["properties"]["FilterPolicy"] = {"k": ["y"]}
+    sim.update(model.from_dict(d), "filter")
+    sim.run()
+    assert sim.acct.filtered == pytest.approx(300, abs=1)
+    assert sim.acct.succeeded == pytest.approx(300, abs=2)
