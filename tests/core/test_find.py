@@ -70,7 +70,7 @@ def test_parse_goal_rejects_malformed_goals(text):
 def test_goal_margin_is_headroom_on_the_good_side():
     assert Goal("a.B.max", "<", 60).margin(41.0) == 19.0
     assert Goal("a.B.sum", ">=", 10).margin(7.0) == -3.0
-    assert Goal("a.B.sum", "==", 0).margin(0.0) == 0.0
+    assert json.dumps(Goal("a.B.sum", "==", 0).margin(0.0)) == "0.0"
     assert Goal("a.B.sum", "==", 0).met(0.0) and not Goal("a.B.sum", "==", 0).met(0.5)
 
 

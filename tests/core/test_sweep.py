@@ -232,6 +232,18 @@ def test_progress_reports_every_run_with_a_time_estimate():
     assert seen[-1].eta_s == 0 and seen[0].eta_s is not None
 
 
+def test_a_crashing_run_is_reported_with_its_point_and_seed(monkeypatch, scenario_file, capsys):
+    def boom(scenario, seed, duration):
+        raise RuntimeError("engine bug")
+
+    monkeypatch.setattr(sweep, "_run_task", boom)
+    with pytest.raises(SweepError, match=r"a run failed \(fn.properties.ReservedConcurrentExecutions=3, "
+                                         r"replication 1, seed 11\): RuntimeError: engine bug"):
+        run_sweep(api_scenario(), [{RCE: 3}], workers=0)
+    code, out, err = _cli(capsys, scenario_file, "--set", f"{RCE}=3", "--workers", "0")
+    assert code == 1 and "engine bug" in err and "Traceback" not in err
+
+
 def test_an_invalid_point_is_reported_before_anything_runs():
     with pytest.raises(model.ScenarioError) as e:
         run_sweep(api_scenario(), plan_grid([f"{RCE}=5,-1"]), workers=0)
