@@ -404,10 +404,35 @@ class _LocalBackend(_Backend):
         # Runs still going belong to unfinished points, which are discarded: stop them now
         # rather than wait (ProcessPoolExecutor has no public terminate before 3.14).
         procs = list((getattr(self.pool, "_processes", None) or {}).values())
+        _quiet_broken_pool_thread()
         self.pool.shutdown(wait=False, cancel_futures=True)
         for p in procs:
             if p.is_alive():
                 p.terminate()
+
+
+def _quiet_broken_pool_thread() -> None:
+    """On CPython 3.11 the executor's manager thread, seeing terminated workers, sets an
+    exception on futures already cancelled and dies with InvalidStateError (fixed in later
+    Pythons). Nothing is lost — those runs were abandoned on purpose — so keep it off stderr."""
+    import threading
+
+    previous = threading.excepthook
+    if getattr(previous, "_triggerscope_quiet", False):
+        return
+
+    def hook(args):
+        tb = args.exc_traceback
+        files = []
+        while tb is not None:
+            files.append(tb.tb_frame.f_code.co_filename)
+            tb = tb.tb_next
+        if args.exc_type is cf.InvalidStateError and any("concurrent/futures/process" in f for f in files):
+            return
+        previous(args)
+
+    hook._triggerscope_quiet = True
+    threading.excepthook = hook
 
 
 class _DaskBackend(_Backend):
