@@ -47,6 +47,8 @@ class SqsPoller:
         self.waiting: dict[int, Batch] = {}
         self._bid = 0
         self.poll_scheduled = False
+        self.polling = False
+        self.heap = esm.kernel._heap
         self.ticking = False
         self.t_thr = self.t_inv = self.t_err = 0
         self.idle_since = 0.0
@@ -74,14 +76,29 @@ class SqsPoller:
     # -- polling ------------------------------------------------------------------------
     def wake(self, t: float) -> None:
         if not self.poll_scheduled and self.esm.enabled and t >= self.esm.created_at:
-            self.poll_scheduled = True
-            self.kernel.schedule_late(t, self._poll, None)
+            heap = self.heap
+            if heap and heap[0][0] <= t:
+                # Other events happen at this same instant (a burst of sends): poll after
+                # them all, so the batch sees every message sent "at once".
+                self.poll_scheduled = True
+                self.kernel.schedule_late(t, self._poll, None)
+            elif not self.polling:
+                self._poll(t)  # nothing else happens now: poll at once, no event needed
         if not self.ticking and self.esm.enabled:
             self.ticking = True
             self.kernel.schedule(t + 1.0, self._tick, None)
 
     def _poll(self, t: float, _=None) -> None:
         self.poll_scheduled = False
+        if self.polling:  # a receive inside this poll made a message visible again
+            return
+        self.polling = True
+        try:
+            self._poll_now(t)
+        finally:
+            self.polling = False
+
+    def _poll_now(self, t: float) -> None:
         esm = self.esm
         if not esm.enabled or t < esm.created_at:
             return
