@@ -60,8 +60,9 @@ def text_summary(summary: dict) -> str:
         heads = HEADLINES.get(n["kind"], [])
         cells = []
         for metric, stat in heads:
-            v = n["metrics"].get(metric, {}).get(stat)
-            if v is None:
+            m = n["metrics"].get(metric, {})
+            v = m.get(stat)
+            if v is None or m.get("count", 1) == 0:  # e.g. IteratorAge of an SQS mapping
                 continue
             unit = " s" if stat in ("p50", "p90", "p99", "avg", "max") and metric in (
                 "Duration", "IteratorAge", "Latency", "ApproximateAgeOfOldestMessage", "AsyncEventAge") else ""
