@@ -31,11 +31,12 @@ class _Command(QUndoCommand):
         self._undo()
         self.doc._emit_changed()
 
-    def _redo(self) -> None:  # pragma: no cover - abstract
-        raise NotImplementedError
+    # Subclasses define _redo/_undo (QUndoCommand's metaclass rules out abc.ABC here).
+    def _redo(self) -> None:  # pragma: no cover - every subclass overrides it
+        raise TypeError(f"{type(self).__name__} must define _redo")
 
-    def _undo(self) -> None:  # pragma: no cover - abstract
-        raise NotImplementedError
+    def _undo(self) -> None:  # pragma: no cover - every subclass overrides it
+        raise TypeError(f"{type(self).__name__} must define _undo")
 
 
 class InsertItemsCommand(_Command):
