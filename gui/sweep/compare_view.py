@@ -39,7 +39,7 @@ from core.sweep import PointResult, flatten, fmt_num
 from gui import theme
 from gui.run.axes import TimeAxisItem
 from gui.sweep.charts import BAND_B, LINE, LINE_B, axis_label
-from gui.sweep.job import Job
+from gui.sweep.job import Job, JobHost
 from gui.sweep.params import metric_unit
 from gui.sweep.widgets import ParamPicker, duration_box, duration_of
 
@@ -73,7 +73,7 @@ def run_variant(scenario: Scenario, seed: int, duration: float | None,
     return Run(sim.times(), series, flatten(sim.summary()))
 
 
-class CompareView(QWidget):
+class CompareView(QWidget, JobHost):
     """Variant A (a snapshot of the design) against variant B (A plus changes)."""
 
     finished = Signal(object)  # the differences (list of rows) or None when cancelled
@@ -305,14 +305,6 @@ class CompareView(QWidget):
         self.job.start()
         return True
 
-    def cancel(self) -> None:
-        if self.job is not None:
-            self.job.cancel()
-
-    def shutdown(self) -> None:
-        if self.job is not None:
-            self.job.stop()
-
     def _on_failed(self, msg: str) -> None:
         self._idle()
         self._error(msg)
@@ -321,10 +313,6 @@ class CompareView(QWidget):
         self._busy = False
         self.run_button.setEnabled(True)
         self.cancel_button.setEnabled(False)
-
-    def _error(self, msg: str) -> None:
-        self.status.setStyleSheet(f"color: {theme.ERROR};")
-        self.status.setText(msg)
 
     def _on_done(self, runs: dict | None) -> None:
         self._idle()

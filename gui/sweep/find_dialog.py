@@ -25,7 +25,7 @@ from core import model
 from core.model import ScenarioError
 from core.sweep import FindResult, Probe, find_capacity, find_text, parse_goal, parse_vary
 from gui import theme
-from gui.sweep.job import Job
+from gui.sweep.job import Job, JobHost
 from gui.sweep.widgets import (
     MetricCombo,
     ParamPicker,
@@ -36,7 +36,7 @@ from gui.sweep.widgets import (
 )
 
 
-class FindCapacityDialog(QDialog):
+class FindCapacityDialog(QDialog, JobHost):
     """Vary one field between LOW and HIGH; goals are `METRIC OP VALUE`, one per line."""
 
     finished_search = Signal(object)  # the FindResult
@@ -201,14 +201,6 @@ class FindCapacityDialog(QDialog):
         self.job.start()
         return True
 
-    def cancel(self) -> None:
-        if self.job is not None:
-            self.job.cancel()
-
-    def shutdown(self) -> None:
-        if self.job is not None:
-            self.job.stop()
-
     def closeEvent(self, ev):  # noqa: N802 - Qt naming
         self.cancel()
         super().closeEvent(ev)
@@ -239,10 +231,6 @@ class FindCapacityDialog(QDialog):
         self._busy = False
         self.find_button.setEnabled(True)
         self.cancel_button.setEnabled(False)
-
-    def _error(self, msg: str) -> None:
-        self.status.setStyleSheet(f"color: {theme.ERROR};")
-        self.status.setText(msg)
 
     def apply_answer(self) -> bool:
         """Set the found value on the current design (one undoable step)."""

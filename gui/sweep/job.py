@@ -109,3 +109,24 @@ class Job(QThread):
         if self.isRunning():
             self.wait(wait_ms)
         self._release()
+
+
+class JobHost:
+    """What the sweep panel, the compare view and the capacity finder share about their
+    background job: cancel it, stop it when the window goes, and show an error."""
+
+    job: Job | None = None
+
+    def cancel(self) -> None:
+        if self.job is not None:
+            self.job.cancel()
+
+    def shutdown(self) -> None:
+        if self.job is not None:
+            self.job.stop()
+
+    def _error(self, msg: str) -> None:
+        from gui import theme
+
+        self.status.setStyleSheet(f"color: {theme.ERROR};")
+        self.status.setText(msg)

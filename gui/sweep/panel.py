@@ -30,7 +30,7 @@ from core.model import Scenario, ScenarioError
 from core.sweep import PointResult, Progress, SweepResult, fmt_num, metric_key_error, plan_grid
 from gui import theme
 from gui.sweep.charts import SweepChart, axis_label
-from gui.sweep.job import Job
+from gui.sweep.job import Job, JobHost
 from gui.sweep.params import metric_unit
 from gui.sweep.widgets import (
     MetricCombo,
@@ -42,7 +42,7 @@ from gui.sweep.widgets import (
 )
 
 
-class SweepPanel(QWidget):
+class SweepPanel(QWidget, JobHost):
     """Sweep one or two parameters of `document.scenario` and chart one metric."""
 
     finished = Signal(object)  # the SweepResult (complete, or cancelled with the finished points)
@@ -191,12 +191,8 @@ class SweepPanel(QWidget):
 
     def cancel(self) -> None:
         if self.job is not None:
-            self.job.cancel()
+            super().cancel()
             self.status.setText("Cancelling: finished points are kept…")
-
-    def shutdown(self) -> None:
-        if self.job is not None:
-            self.job.stop()
 
     def _on_progress(self, p: Progress) -> None:
         self.progress.setMaximum(p.runs_total)
@@ -229,10 +225,6 @@ class SweepPanel(QWidget):
         self._busy = False
         self.run_button.setEnabled(True)
         self.cancel_button.setEnabled(False)
-
-    def _error(self, msg: str) -> None:
-        self.status.setStyleSheet(f"color: {theme.ERROR};")
-        self.status.setText(msg)
 
     # --- showing ---------------------------------------------------------------------------
     def _render(self) -> None:
