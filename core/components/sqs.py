@@ -80,7 +80,12 @@ class SQSQueue(Component):
 
     def _make_visible(self, t: float, ev: Ev, returned: bool = False) -> None:
         self.n_visible += 1
-        self.g_vis.add(t, 1)
+        g = self.g_vis  # Gauge.add, inlined: this runs for every message sent
+        g.area += g.value * (t - g.last)
+        g.last = t
+        v = g.value = g.value + 1
+        if v > g.mx:
+            g.mx = v
         if self.fifo:
             g = ev.group or "default"
             q = self.groups.get(g)

@@ -207,10 +207,10 @@ class SqsPoller:
         self.t_inv += 1
         esm.c_invoked += len(evs)
         esm.g_conc.add(t, 1)
-        if evs[0].j is not None or any(ev.j is not None for ev in evs):
-            for ev in evs:
-                esm.note(ev, t, f"invoked {self.fn.id} in a batch of {len(evs)}"
-                         + (" (cold start)" if inv.init > 0 else ""))
+        for ev in evs:
+            if ev.j is not None:  # a sampled journey
+                ev.j.append((t, esm.id, f"invoked {self.fn.id} in a batch of {len(evs)}"
+                             + (" (cold start)" if inv.init > 0 else "")))
 
     def _retry(self, t: float, b: Batch) -> None:
         self._try(t, b)
