@@ -186,5 +186,6 @@ def behav(node: Node, path: str) -> Any:
     return f.default if f else None
 
 
-def esm_default_batch_size(source_kind: str, fifo: bool = False) -> int:
+def esm_default_batch_size(source_kind: str) -> int:
+    """AWS's BatchSize default: 10 for SQS, 100 for streams."""
     return 10 if source_kind == "SQSQueue" else 100

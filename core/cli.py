@@ -13,10 +13,6 @@ from pathlib import Path
 COMMANDS = ("run", "validate", "sweep", "find", "import", "export", "test-pattern")
 
 
-class UsageError(Exception):
-    pass
-
-
 class _Parser(argparse.ArgumentParser):
     def error(self, message):  # argparse exits 2 on usage errors, as the SPEC wants
         self.print_usage(sys.stderr)

@@ -6,7 +6,6 @@ Structure is checked here; AWS property ranges and graph rules are checked in
 
 from __future__ import annotations
 
-import copy
 import json
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -234,7 +233,7 @@ def _path_str(loc: tuple) -> str:
     return out
 
 
-def _friendly_loc(data: Any, loc: tuple) -> tuple:
+def _friendly_loc(loc: tuple) -> tuple:
     """Drop pydantic's union tags from a location so paths match the JSON file."""
     out = []
     for part in loc:
@@ -260,7 +259,7 @@ def from_dict(data: Any, source: str = "") -> Scenario:
     except ValidationError as e:
         problems = []
         for err in e.errors():
-            loc = _friendly_loc(data, err["loc"])
+            loc = _friendly_loc(err["loc"])
             msg = err["msg"]
             if err["type"] == "extra_forbidden":
                 msg = "unknown field"
@@ -353,6 +352,3 @@ def apply_sets(scenario: Scenario, assignments: list[str]) -> Scenario:
         scenario = apply_set(scenario, path.strip(), parse_value(raw.strip()))
     return scenario
 
-
-def clone(scenario: Scenario) -> Scenario:
-    return copy.deepcopy(scenario)

@@ -23,15 +23,14 @@ RECURSION_LIMIT = 16  # Lambda stops a request chain after about 16 invocations
 class AccountPool:
     """The Region's concurrency shared by functions without reserved concurrency."""
 
-    __slots__ = ("quota", "cap", "used", "scaling_per_10s")
+    __slots__ = ("quota", "cap", "used")
 
-    def __init__(self, quota: int, reserved_total: int, provisioned_unreserved: int, scaling: int):
+    def __init__(self, quota: int, claimed: int):
         self.quota = quota
         # Reserved concurrency and the provisioned environments of unreserved functions
         # are claimed whether busy or not (ClaimedAccountConcurrency).
-        self.cap = max(0, quota - reserved_total - provisioned_unreserved)
+        self.cap = max(0, quota - claimed)
         self.used = 0
-        self.scaling_per_10s = scaling
 
 
 class Inv:
@@ -79,7 +78,6 @@ class Function(Component):
         # billing accumulators
         self.billed_ms_od = 0  # on-demand: init + duration
         self.billed_ms_pc = 0  # execution on provisioned environments
-        self.eph_gbs = 0.0
         self.u = Uniform(sim.rng(node.id, "coin"))
         super().__init__(sim, node)
         self.schedule = self.kernel.schedule

@@ -24,7 +24,6 @@ class S3Bucket(Component):
 
     def __init__(self, sim, node):
         self.c_notify = 0
-        self.stored = 0
         self.gen = 0
         super().__init__(sim, node)
 
@@ -47,9 +46,6 @@ class S3Bucket(Component):
 
     def has_consumers(self) -> bool:
         return False  # a failure record written to a bucket is stored, not processed
-
-    def park(self, t: float, ev: Ev) -> None:
-        self.stored += 1
 
     def accept(self, t: float, ev: Ev) -> None:
         cache = ev.tmpl.cache

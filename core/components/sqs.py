@@ -26,7 +26,6 @@ class SQSQueue(Component):
         self.n_visible = 0
         self.inflight: dict[int, Ev] = {}
         self.delayed: dict[int, Ev] = {}
-        self.parked = 0
         self.parked_first = None
         self.c_sent = self.c_recv = self.c_del = 0
         self.sends = self.receives = self.deletes = 0  # for cost
@@ -73,7 +72,6 @@ class SQSQueue(Component):
         """A record kept in a queue nobody polls (a DLQ): counted, visible forever."""
         self.c_sent += 1
         self.sends += 1
-        self.parked += 1
         if self.parked_first is None:
             self.parked_first = t
         self.g_vis.add(t, 1)

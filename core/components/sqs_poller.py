@@ -10,6 +10,7 @@ ReportBatchItemFailures returns only the failed ones.
 
 from __future__ import annotations
 
+from core.catalog import esm_default_batch_size
 from core.engine.events import Ev
 from core.records import sqs_record
 
@@ -23,14 +24,11 @@ RECORD_OVERHEAD = 500  # bytes of SQS record metadata per message in the invoke 
 
 
 class Batch:
-    __slots__ = ("evs", "tries", "opened", "closed", "token")
+    __slots__ = ("evs", "tries")
 
     def __init__(self, evs: list[Ev], t: float):
         self.evs = evs
         self.tries = 0
-        self.opened = t
-        self.closed = False
-        self.token = 0
 
 
 class SqsPoller:
@@ -45,19 +43,17 @@ class SqsPoller:
         self.active = 0  # batches being filled, invoked, or waiting to retry a throttle
         self.open: Batch | None = None
         self.waiting: dict[int, Batch] = {}
-        self._bid = 0
         self.poll_scheduled = False
         self.polling = False
         self.heap = esm.kernel._heap
         self.ticking = False
         self.t_thr = self.t_inv = self.t_err = 0
-        self.idle_since = 0.0
         self.idle_time = 0.0  # poller-seconds spent long-polling an empty queue (billed receives)
         self._last_idle_t = 0.0
 
     def configure(self) -> None:
         esm = self.esm
-        self.batch_size = int(esm.batch_size_set or 10)
+        self.batch_size = int(esm.batch_size_set or esm_default_batch_size("SQSQueue"))
         cap = MAX_CONCURRENCY
         if esm.max_concurrency is not None:
             cap = min(cap, esm.max_concurrency)
@@ -124,8 +120,6 @@ class SqsPoller:
             b = Batch(evs, t)
             if self.window > 0 and len(evs) < self.batch_size:
                 self.open = b
-                self._bid += 1
-                b.token = self._bid
                 self.kernel.schedule(t + self.window, self._window_closed, b)
                 break
             self._invoke_batch(t, b)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import zlib
 from collections import deque
 
-from core.catalog import behav, prop
+from core.catalog import behav, esm_default_batch_size, prop
 from core.components.base import Component
 from core.engine.events import Ev
 from core.records import dynamodb_record, kinesis_record
@@ -148,7 +148,7 @@ class StreamPoller:
 
     def configure(self) -> None:
         esm = self.esm
-        self.batch_size = int(esm.batch_size_set or 100)
+        self.batch_size = int(esm.batch_size_set or esm_default_batch_size(self.stream.kind))
         self.pf = esm.parallelization
         n = self.stream.shards * self.pf
         while len(self.lanes) < n:

@@ -144,7 +144,6 @@ class WorkloadSource:
                 self._preset = np.sort(np.asarray(a.times, dtype=float))
             else:
                 self._preset = read_replay(a.file, sim.scenario.base_dir)
-        self._kpos = 0
         self.schedule = self.kernel.schedule
         self.heap = self.kernel._heap
         self.seq = self.kernel._seq

@@ -51,9 +51,6 @@ METRICS: dict[str, dict[str, str]] = {
     "Dependency": {"Requests": COUNTER, "Rejected": COUNTER, "ConcurrentRequests": GAUGE},
 }
 
-UNITS = {DIST: "s"}
-
-
 def stats_of(kind: str) -> list[str]:
     return {COUNTER: ["sum"], GAUGE: ["avg", "max"], DIST: list(DIST_STATS)}[kind]
 
@@ -65,7 +62,6 @@ class NodeMetrics:
         self.node_id = node_id
         self.kind = kind
         self.types = METRICS.get(kind, {})
-        self._cap = n_periods
         self._data: dict[tuple[str, str], np.ndarray] = {}
         for name, typ in self.types.items():
             for st in stats_of(typ):

@@ -39,26 +39,6 @@ def _draw(dist: dict, rng: np.random.Generator, n: int) -> np.ndarray:
     raise ValueError(f"unknown distribution {kind!r}")
 
 
-def mean_of(dist: dict | None) -> float:
-    """The distribution's mean (for reports and sanity checks)."""
-    if not dist:
-        return 0.0
-    kind = dist["dist"]
-    if kind == "const":
-        return float(dist["value"])
-    if kind == "exp":
-        return float(dist["mean"])
-    if kind == "lognormal":
-        mu = math.log(dist["median"])
-        sigma = (math.log(dist["p99"]) - mu) / Z99
-        return math.exp(mu + sigma * sigma / 2)
-    if kind == "uniform":
-        return (dist["low"] + dist["high"]) / 2
-    if kind == "empirical":
-        return float(np.mean(dist["samples"]))
-    raise ValueError(kind)
-
-
 class Sampler:
     """Draws from a distribution dict (SPEC §1) in chunks; `next()` returns one value."""
 

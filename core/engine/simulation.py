@@ -83,13 +83,7 @@ class Simulation:
         self._cost = np.zeros(self.n_periods) if track_cost else None
         self._edges: dict[tuple[str, str], list] = {}
 
-        reserved = sum(int(nd.properties.get("ReservedConcurrentExecutions") or 0)
-                       for nd in scenario.nodes if nd.kind == "Function")
-        pc_unres = sum(int(nd.properties.get("ProvisionedConcurrentExecutions") or 0)
-                       for nd in scenario.nodes if nd.kind == "Function"
-                       and nd.properties.get("ReservedConcurrentExecutions") is None)
-        acc = scenario.account
-        self.pool = AccountPool(acc.ConcurrentExecutions, reserved, pc_unres, acc.ScalingRatePer10Seconds)
+        self.pool = AccountPool(scenario.account.ConcurrentExecutions, _claimed(scenario))
 
         classes = component_classes()
         self.components: dict[str, Any] = {}
@@ -202,13 +196,8 @@ class Simulation:
             raise ValueError("nodes, edges or workloads were added or removed: reset the run to apply a new graph")
         previous = self.scenario
         self.scenario = scenario
-        reserved = sum(int(nd.properties.get("ReservedConcurrentExecutions") or 0)
-                       for nd in scenario.nodes if nd.kind == "Function")
-        pc_unres = sum(int(nd.properties.get("ProvisionedConcurrentExecutions") or 0)
-                       for nd in scenario.nodes if nd.kind == "Function"
-                       and nd.properties.get("ReservedConcurrentExecutions") is None)
         self.pool.quota = scenario.account.ConcurrentExecutions
-        self.pool.cap = max(0, scenario.account.ConcurrentExecutions - reserved - pc_unres)
+        self.pool.cap = max(0, scenario.account.ConcurrentExecutions - _claimed(scenario))
         for nd in scenario.nodes:
             self.components[nd.id].configure(nd)
         old_props = {e.key: e.properties for e in previous.edges}
@@ -298,6 +287,18 @@ class Simulation:
                 if not ev.done:
                     seen[ev.id] = ev
         return len(seen)
+
+
+def _claimed(scenario: Scenario) -> int:
+    """Account concurrency unavailable to unreserved functions: every reservation, plus the
+    provisioned environments of functions without one (ClaimedAccountConcurrency)."""
+    total = 0
+    for nd in scenario.nodes:
+        if nd.kind != "Function":
+            continue
+        rc = nd.properties.get("ReservedConcurrentExecutions")
+        total += int(rc) if rc is not None else int(nd.properties.get("ProvisionedConcurrentExecutions") or 0)
+    return total
 
 
 @contextmanager
