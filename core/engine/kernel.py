@@ -7,7 +7,7 @@ Like SimPy's core, but callbacks instead of generators: `schedule(t, fn, arg)` a
 from __future__ import annotations
 
 from collections.abc import Callable
-from heapq import heappop, heappush
+from heapq import heapify, heappop, heappush
 from itertools import count
 from typing import Any
 
@@ -53,7 +53,8 @@ class Kernel:
         return self._heap[0][0] if self._heap else float("inf")
 
     def step(self) -> None:
-        """Run the next event."""
+        """Run the next event (a workload's arrival may run the arrivals that come before
+        every other scheduled event with it)."""
         if not self._heap:
             raise EmptySchedule()
         t, _, fn, arg = heappop(self._heap)
@@ -88,17 +89,25 @@ class Kernel:
         """Run at most `limit` events with time < bound; True when none are left before bound."""
         heap = self._heap
         pop = heappop
+        stop = (bound, -1, _stop, None)
+        heappush(heap, stop)
         n = 0
         t = self.now
-        while heap and heap[0][0] < bound:
-            if n >= limit:
-                self.events_processed += n
-                self.now = t
-                return False
-            t, _, fn, arg = pop(heap)
-            fn(t, arg)
-            n += 1
+        try:
+            while n < limit:
+                t, _, fn, arg = pop(heap)
+                n += 1
+                fn(t, arg)
+            if heap[0] is stop:
+                heappop(heap)
+                raise _Stop
+        except _Stop:
+            self.events_processed += n if t < bound else n - 1
+            if bound > self.now:
+                self.now = bound
+            return True
+        heap.remove(stop)  # the limit came first: take the sentinel out again
+        heapify(heap)
         self.events_processed += n
-        if bound > self.now:
-            self.now = bound
-        return True
+        self.now = t
+        return False
