@@ -34,7 +34,8 @@ class AccountPool:
 
 
 class Inv:
-    """One running invocation."""
+    """One running invocation. Each function reuses finished ones (`Function.spare`): a
+    caller must not keep an Inv after its `on_result`."""
 
     __slots__ = ("payload", "caller", "tag", "t0", "init", "dur", "err", "pc", "deps", "end")
 
@@ -84,6 +85,7 @@ class Function(Component):
         self.heap = self.kernel._heap
         self.seq = self.kernel._seq
         self.complete_cb = self._complete  # bound once: the hot path schedules it per invocation
+        self.spare: list[Inv] = []  # finished invocations, reused instead of allocating
         from core.components.async_invoke import AsyncQueue
 
         self.async_q = AsyncQueue(self)
@@ -213,8 +215,23 @@ class Function(Component):
             self.billed_ms_pc += ms
         else:
             self.billed_ms_od += ms
-        inv = Inv(payload, caller, tag, t, init, d, err, is_pc, held)
-        heappush(self.heap, (inv.end, next(self.seq), self.complete_cb, inv))
+        spare = self.spare
+        if spare:
+            inv = spare.pop()
+            inv.payload = payload
+            inv.caller = caller
+            inv.tag = tag
+            inv.t0 = t
+            inv.init = init
+            inv.dur = d
+            inv.err = err
+            inv.pc = is_pc
+            inv.deps = held
+            end = inv.end = t + init + d
+        else:
+            inv = Inv(payload, caller, tag, t, init, d, err, is_pc, held)
+            end = inv.end
+        heappush(self.heap, (end, next(self.seq), self.complete_cb, inv))
         return inv
 
     def _refill_dur(self) -> float:
@@ -250,6 +267,7 @@ class Function(Component):
         if inv.err is None and self.emits:
             self._emit(t, inv.payload)
         inv.caller.on_result(t, inv)
+        self.spare.append(inv)
 
     def _emit(self, t: float, payload) -> None:
         first = payload[0] if isinstance(payload, list) else payload
