@@ -57,7 +57,8 @@ class SQSQueue(Component):
         self.sends += 1
         ev.sent = t
         ev.rc = 0
-        self.note(ev, t, "sent to queue")
+        if ev.j is not None:
+            self.note(ev, t, "sent to queue")
         if self.delay > 0:
             self.delayed[ev.id] = ev
             self.kernel.schedule(t + self.delay, self._undelay, ev)
@@ -120,6 +121,9 @@ class SQSQueue(Component):
             return self._receive_fifo(t, n)
         fresh, back = self.fresh, self.back
         limit = t - self.retention
+        mr = self.max_receive
+        vis = t + self.vt
+        inflight = self.inflight
         popped = 0
         while len(out) < n and (fresh or back):
             if back and (not fresh or back[0][0] <= fresh[0].sent):
@@ -130,13 +134,29 @@ class SQSQueue(Component):
             if ev.sent < limit:
                 self._expire(t, ev)
                 continue
-            if self._take(t, ev):
-                out.append(ev)
+            # _take, inlined for the common case: this runs for every message received
+            rc = ev.rc = ev.rc + 1
+            if mr is not None and rc > mr and self.dlq is not None:
+                self._take(t, ev)
+                continue
+            ev.vis = vis
+            inflight[ev.id] = ev
+            out.append(ev)
         if popped:
             self.n_visible -= popped
-            self.g_vis.add(t, -popped)
+            g = self.g_vis  # Gauge.add, inlined
+            g.area += g.value * (t - g.last)
+            g.last = t
+            g.value -= popped
         if out:
-            self.g_inv.add(t, len(out))
+            k = len(out)
+            self.c_recv += k
+            g = self.g_inv
+            g.area += g.value * (t - g.last)
+            g.last = t
+            v = g.value = g.value + k
+            if v > g.mx:
+                g.mx = v
         return out
 
     def _receive_fifo(self, t: float, n: int) -> list[Ev]:
@@ -153,6 +173,7 @@ class SQSQueue(Component):
                 if ev.sent < limit:
                     self._expire(t, ev)
                     continue
+                ev.rc += 1
                 if self._take(t, ev):
                     out.append(ev)
                     self.locked.add(g)
@@ -163,7 +184,8 @@ class SQSQueue(Component):
         return out
 
     def _take(self, t: float, ev: Ev) -> bool:
-        ev.rc += 1
+        """Receive one message whose count `ev.rc` was just raised: False when it moves
+        to the DLQ instead (the receive after maxReceiveCount)."""
         if self.max_receive is not None and ev.rc > self.max_receive and self.dlq is not None:
             self.note(ev, t, f"moved to DLQ {self.dlq.id} after {ev.rc - 1} receives")
             self.why("dead_letter", f"maxReceiveCount {self.max_receive} exceeded")
@@ -192,9 +214,13 @@ class SQSQueue(Component):
         inflight = self.inflight
         for ev in evs:
             del inflight[ev.id]
-        self.g_inv.add(t, -len(evs))
-        self.c_del += len(evs)
-        self.deletes += -(-len(evs) // 10)
+        k = len(evs)
+        g = self.g_inv  # Gauge.add, inlined
+        g.area += g.value * (t - g.last)
+        g.last = t
+        g.value -= k
+        self.c_del += k
+        self.deletes += -(-k // 10)
         if self.fifo:
             for ev in evs:
                 self._unlock(t, ev)

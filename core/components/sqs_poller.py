@@ -11,7 +11,7 @@ ReportBatchItemFailures returns only the failed ones.
 from __future__ import annotations
 
 from core.catalog import esm_default_batch_size
-from core.engine.events import Ev
+from core.engine.events import EngineError, Ev
 from core.records import sqs_record
 
 MAX_CONCURRENCY = 1250
@@ -79,7 +79,12 @@ class SqsPoller:
                 self.poll_scheduled = True
                 self.kernel.schedule_late(t, self._poll, None)
             elif not self.polling:
-                self._poll(t)  # nothing else happens now: poll at once, no event needed
+                # Nothing else happens now: poll at once, no event needed.
+                self.polling = True
+                try:
+                    self._poll_now(t)
+                finally:
+                    self.polling = False
         if not self.ticking and self.esm.enabled:
             self.ticking = True
             self.kernel.schedule(t + 1.0, self._tick, None)
@@ -99,7 +104,8 @@ class SqsPoller:
         if not esm.enabled or t < esm.created_at:
             return
         q = self.q
-        while q.receivable():
+        fifo = q.fifo
+        while q.ready if fifo else q.n_visible > 0:
             b = self.open
             if b is not None:
                 b.evs.extend(self._receive(t, self.batch_size - len(b.evs)))
@@ -136,6 +142,11 @@ class SqsPoller:
         flt = self.filter
         if flt is None or not evs:
             return evs
+        return self._filter(t, evs)
+
+    def _filter(self, t: float, evs: list[Ev]) -> list[Ev]:
+        esm = self.esm
+        flt = self.filter
         keep = []
         for ev in evs:
             cache = ev.tmpl.cache
@@ -158,7 +169,12 @@ class SqsPoller:
         if not b.evs:
             self.active -= 1
             return
-        # The 6 MB invoke payload cap: split an oversized batch.
+        if len(b.evs) > 1:
+            self._cap_payload(t, b)
+        self._try(t, b)
+
+    def _cap_payload(self, t: float, b: Batch) -> None:
+        """The 6 MB invoke payload cap: split an oversized batch."""
         size = 0
         for i, ev in enumerate(b.evs):
             size += ev.tmpl.size + RECORD_OVERHEAD
@@ -168,10 +184,10 @@ class SqsPoller:
                 self.active += 1
                 self._invoke_batch(t, rest)
                 break
-        self._try(t, b)
 
     def _try(self, t: float, b: Batch) -> None:
-        self.waiting.pop(id(b), None)
+        if b.tries:
+            self.waiting.pop(id(b), None)
         esm = self.esm
         evs = b.evs
         poison = False
@@ -200,7 +216,12 @@ class SqsPoller:
             return
         self.t_inv += 1
         esm.c_invoked += len(evs)
-        esm.g_conc.add(t, 1)
+        g = esm.g_conc  # Gauge.add, inlined
+        g.area += g.value * (t - g.last)
+        g.last = t
+        v = g.value = g.value + 1
+        if v > g.mx:
+            g.mx = v
         for ev in evs:
             if ev.j is not None:  # a sampled journey
                 ev.j.append((t, esm.id, f"invoked {self.fn.id} in a batch of {len(evs)}"
@@ -214,7 +235,10 @@ class SqsPoller:
         q = self.q
         evs = inv.payload
         self.active -= 1
-        esm.g_conc.add(t, -1)
+        g = esm.g_conc  # Gauge.add, inlined
+        g.area += g.value * (t - g.last)
+        g.last = t
+        g.value -= 1
         if inv.err is None:
             failed = [ev for ev in evs if ev.tmpl.poison] if self.report else []
         else:
@@ -230,11 +254,13 @@ class SqsPoller:
             done = evs
         if done:
             q.delete_many(t, done)
-            acct = self.acct
             for ev in done:
                 if ev.j is not None:
                     esm.note(ev, t, "processed and deleted")
-                acct.succeed(ev)
+                if ev.done:  # Accounting.succeed, inlined
+                    raise EngineError(f"event {ev.id} given a second outcome")
+                ev.done = True
+            self.acct.succeeded += len(done)
             esm.c_deleted += len(done)
         if failed:
             esm.c_failed += len(failed)
@@ -242,7 +268,7 @@ class SqsPoller:
                 esm.note(ev, t, f"failed ({inv.err or 'reported in batchItemFailures'}); "
                          "visible again after the visibility timeout")
                 q.release(t, ev)
-        if q.receivable():
+        if q.ready if q.fifo else q.n_visible > 0:
             self.wake(t)
 
     # -- scaling ------------------------------------------------------------------------
