@@ -199,6 +199,7 @@ class WorkloadSource:
         # one and popping it again (run_before/run_some keep a sentinel at their bound).
         heap = self.heap
         acct = self.acct
+        new = object.__new__
         ahead = 0
         while True:
             if not self.active:
@@ -214,7 +215,15 @@ class WorkloadSource:
             i = acct.created
             if i != acct.next_journey:
                 acct.created = i + 1
-                ev = Ev(i, t, self.templates[pick], key, group, 0, None)
+                ev = new(Ev)  # Ev(i, t, template, key, group, 0, None) without an __init__ call
+                ev.id = i
+                ev.t0 = t
+                ev.tmpl = self.templates[pick]
+                ev.key = key
+                ev.group = group
+                ev.done = False
+                ev.depth = 0
+                ev.j = None
             else:
                 ev = acct.new(t, self.templates[pick], key, group, 0, self.id)
             times = self._times

@@ -52,6 +52,7 @@ class Ev:
         self.done = False
         self.depth = depth
         self.j = j
+        # Workloads build instances field by field (WorkloadSource._arrive): keep in step.
         # Set by whichever component holds it, before use (kept unset here: hot path):
         # t_enq/tries/thr (async queue), rc/sent/vis (SQS), seq/sent (streams).
 
