@@ -200,7 +200,6 @@ class WorkloadSource:
         heap = self.heap
         acct = self.acct
         new = object.__new__
-        ahead = 0
         while True:
             if not self.active:
                 break
@@ -244,12 +243,9 @@ class WorkloadSource:
             if h is not None and (t2 < h[0] or (t2 == h[0] and s < h[1])):
                 t = t2
                 pick = p2
-                ahead += 1
                 continue
             heappush(heap, (t2, s, self.arrive_cb, p2))
             break
-        if ahead:
-            self.kernel.events_processed += ahead
 
 
 class DirectCaller:

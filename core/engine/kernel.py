@@ -57,27 +57,33 @@ class Kernel:
         every other scheduled event with it)."""
         if not self._heap:
             raise EmptySchedule()
+        c0, h0 = next(self._seq), len(self._heap)
         t, _, fn, arg = heappop(self._heap)
         self.now = t
-        self.events_processed += 1
         fn(t, arg)
+        self._count(c0, h0)
+
+    def _count(self, c0: int, h0: int) -> None:
+        """Add the events run since `c0 = next(self._seq)` with `h0` entries in the heap:
+        every event took a sequence number when scheduled (arrivals run back to back take
+        one without entering the heap), so run = numbers taken - growth of the heap."""
+        self.events_processed += next(self._seq) - c0 - 1 - (len(self._heap) - h0)
 
     def run_before(self, bound: float) -> None:
         """Run every event with time < bound, then set the clock to bound."""
         heap = self._heap
         pop = heappop
+        c0, h0 = next(self._seq), len(heap)
         # A sentinel sorted before anything else at `bound` ends the loop by raising, so
-        # the loop itself needs no per-event bound check.
+        # the loop itself needs no per-event bound check (nor a counter: see _count).
         heappush(heap, (bound, -1, _stop, None))
-        n = -1
         try:
             while True:
                 t, _, fn, arg = pop(heap)
-                n += 1
                 fn(t, arg)
         except _Stop:
             pass
-        self.events_processed += n
+        self._count(c0, h0)
         if bound > self.now:
             self.now = bound
 
@@ -86,9 +92,11 @@ class Kernel:
         return [(t, fn, arg) for t, _, fn, arg in self._heap]
 
     def run_some(self, bound: float, limit: int) -> bool:
-        """Run at most `limit` events with time < bound; True when none are left before bound."""
+        """Run at most `limit` events with time < bound; True when none are left before bound.
+        (An arrival's back-to-back run counts as one towards the limit.)"""
         heap = self._heap
         pop = heappop
+        c0, h0 = next(self._seq), len(heap)
         stop = (bound, -1, _stop, None)
         heappush(heap, stop)
         n = 0
@@ -102,12 +110,12 @@ class Kernel:
                 heappop(heap)
                 raise _Stop
         except _Stop:
-            self.events_processed += n if t < bound else n - 1
+            self._count(c0, h0)
             if bound > self.now:
                 self.now = bound
             return True
         heap.remove(stop)  # the limit came first: take the sentinel out again
         heapify(heap)
-        self.events_processed += n
+        self._count(c0, h0)
         self.now = t
         return False
