@@ -5,11 +5,14 @@ Run on demand (not part of the test suite):
     pip install -e ".[bench]"
     python tests/bench/bench_engine.py            # everything
     python tests/bench/bench_engine.py --quick    # shorter runs
+    python tests/bench/bench_engine.py --instructions   # CPU instructions per event (valgrind)
 
 Each case runs in its own process so peak memory (ru_maxrss) is the case's own. The
 head-to-head cases run `--repeat` times each (default 3) and keep the fastest run, as
 timeit does: on a shared machine the slow runs measure the neighbours, not the engine.
-CPU seconds are printed beside wall seconds for the same reason.
+CPU seconds are printed beside wall seconds for the same reason. `--instructions` counts
+CPU instructions per event under valgrind's callgrind instead (a 90 s run minus a 30 s run,
+so start-up cancels out): slow, but the same figure whatever else the machine is doing.
 "Events" are workload events (requests or messages), the unit both engines share.
 The SimPy models are written the way SimPy's documentation writes models: a process
 per request and a Resource for the concurrency limit.
@@ -191,14 +194,41 @@ def run_case(kind: str, arg: str, repeat: int = 1) -> dict:
     return {**best, "cpu_s": min(x["cpu_s"] for x in runs), "peak_mb": max(x["peak_mb"] for x in runs)}
 
 
+def instructions(kind: str, short: float = 30.0, long: float = 90.0) -> float:
+    """CPU instructions per workload event of one case, counted by callgrind."""
+    import re
+    import shutil
+
+    if shutil.which("valgrind") is None:
+        raise SystemExit("--instructions needs valgrind (Debian: apt-get install valgrind)")
+    total = []
+    for d in (short, long):
+        r = subprocess.run(["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", sys.executable,
+                            __file__, "--child", kind, str(d)], capture_output=True, text=True, cwd=ROOT)
+        if r.returncode != 0:
+            raise RuntimeError(r.stderr[-2000:])
+        total.append(int(re.search(r"Collected : (\d+)", r.stderr).group(1)))
+        events = json.loads(r.stdout.strip().splitlines()[-1])["events"]
+        total.append(events)
+    return (total[2] - total[0]) / (total[3] - total[1])
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true", help="10-minute flows instead of 1 hour")
     ap.add_argument("--repeat", type=int, default=3, help="runs per head-to-head case (best is kept)")
+    ap.add_argument("--instructions", action="store_true", help="instructions per event under callgrind")
     ap.add_argument("--child", nargs=2)
     ns = ap.parse_args()
     if ns.child:
         child(ns.child)
+        return
+    if ns.instructions:
+        for label, ts, sp in (("API Gateway → function", "ts-api", "simpy-api"),
+                              ("SQS → ESM → function → DLQ", "ts-sqs", "simpy-sqs")):
+            a, b = instructions(ts), instructions(sp)
+            print(f"{label}: Triggerscope {a:,.0f}, SimPy {b:,.0f} instructions per event "
+                  f"→ {b / a:.1f}× fewer", flush=True)
         return
     hour = 600.0 if ns.quick else 3600.0
     print(f"{'case':<46}{'events':>12}{'wall s':>9}{'cpu s':>9}{'events/s':>12}{'peak MB':>9}")
