@@ -105,13 +105,6 @@ class SQSQueue(Component):
             poller.wake(t)
 
     # -- receiving ----------------------------------------------------------------------
-    def visible(self) -> int:
-        return self.n_visible
-
-    def receivable(self) -> bool:
-        """Is there a message a ReceiveMessage could return now? (FIFO: in an unlocked group.)"""
-        return bool(self.ready) if self.fifo else self.n_visible > 0
-
     def receive(self, t: float, n: int) -> list[Ev]:
         """ReceiveMessage for up to n messages: oldest first; expired ones are dropped and
         ones past maxReceiveCount move to the DLQ on this receive, as SQS does."""

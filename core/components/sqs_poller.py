@@ -105,6 +105,8 @@ class SqsPoller:
             return
         q = self.q
         fifo = q.fifo
+        # While a ReceiveMessage could return something (FIFO: a visible message in an
+        # unlocked group), written out here rather than as a queue method: this is per message.
         while q.ready if fifo else q.n_visible > 0:
             b = self.open
             if b is not None:
@@ -268,7 +270,7 @@ class SqsPoller:
                 esm.note(ev, t, f"failed ({inv.err or 'reported in batchItemFailures'}); "
                          "visible again after the visibility timeout")
                 q.release(t, ev)
-        if q.ready if q.fifo else q.n_visible > 0:
+        if q.ready if q.fifo else q.n_visible > 0:  # receivable, as in _poll_now
             self.wake(t)
 
     # -- scaling ------------------------------------------------------------------------
