@@ -59,6 +59,27 @@ class SQSQueue(Component):
         ev.rc = 0
         if ev.j is not None:
             self.note(ev, t, "sent to queue")
+        elif not self.delay and not self.fifo:
+            # The two common cases, decided here rather than through a poll: this is per message.
+            p = self.poller
+            if p is not None and p.direct and t >= p.start_at and not p.polling:
+                heap = p.heap
+                if not heap or heap[0][0] > t:  # nothing else happens at this instant
+                    if p.active < p.target:
+                        if not self.n_visible:
+                            p.take_sent(t, ev)  # an idle long poll returns it at once
+                            return
+                    elif p.ticking:
+                        # Every batch is busy: it waits (a poll now would find no room).
+                        self.n_visible += 1
+                        g = self.g_vis  # Gauge.add, inlined
+                        g.area += g.value * (t - g.last)
+                        g.last = t
+                        v = g.value = g.value + 1
+                        if v > g.mx:
+                            g.mx = v
+                        self.fresh.append(ev)
+                        return
         if self.delay > 0:
             self.delayed[ev.id] = ev
             self.kernel.schedule(t + self.delay, self._undelay, ev)

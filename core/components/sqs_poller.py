@@ -26,7 +26,7 @@ RECORD_OVERHEAD = 500  # bytes of SQS record metadata per message in the invoke 
 class Batch:
     __slots__ = ("evs", "tries")
 
-    def __init__(self, evs: list[Ev], t: float):
+    def __init__(self, evs: list[Ev]):
         self.evs = evs
         self.tries = 0
 
@@ -62,6 +62,10 @@ class SqsPoller:
         self.filter = esm.compile_filter("sqs")
         self.report = esm.report
         self.window = esm.window
+        self.start_at = esm.created_at if esm.enabled else float("inf")
+        # When a message sent to an idle poller can be handed over directly (take_sent).
+        self.direct = esm.enabled and self.window <= 0 and self.filter is None
+        self.recv_calls = -(-self.batch_size // 10)  # ReceiveMessage returns at most 10 per call
         if esm.enabled:
             self.wake(esm.kernel.now)
 
@@ -71,7 +75,7 @@ class SqsPoller:
 
     # -- polling ------------------------------------------------------------------------
     def wake(self, t: float) -> None:
-        if not self.poll_scheduled and self.esm.enabled and t >= self.esm.created_at:
+        if not self.poll_scheduled and t >= self.start_at:
             heap = self.heap
             if heap and heap[0][0] <= t:
                 # Other events happen at this same instant (a burst of sends): poll after
@@ -91,8 +95,8 @@ class SqsPoller:
 
     def _poll(self, t: float, _=None) -> None:
         self.poll_scheduled = False
-        if self.polling:  # a receive inside this poll made a message visible again
-            return
+        if self.polling or t < self.start_at:  # polling: a receive inside a poll made a message visible
+            return  # again; start_at: the mapping was disabled by an edit since this poll was scheduled
         self.polling = True
         try:
             self._poll_now(t)
@@ -100,9 +104,7 @@ class SqsPoller:
             self.polling = False
 
     def _poll_now(self, t: float) -> None:
-        esm = self.esm
-        if not esm.enabled or t < esm.created_at:
-            return
+        """Receive and invoke while there is room; callers have checked `start_at`."""
         q = self.q
         fifo = q.fifo
         # While a ReceiveMessage could return something (FIFO: a visible message in an
@@ -125,12 +127,37 @@ class SqsPoller:
                     break
                 continue
             self.active += 1
-            b = Batch(evs, t)
+            b = Batch(evs)
             if self.window > 0 and len(evs) < self.batch_size:
                 self.open = b
                 self.kernel.schedule(t + self.window, self._window_closed, b)
                 break
             self._invoke_batch(t, b)
+
+    def take_sent(self, t: float, ev: Ev) -> None:
+        """An idle poller's long poll returns the one message just sent to an otherwise empty
+        queue: what the queue's receive and _poll_now would do, without the round trip."""
+        q = self.q
+        q.receives += self.recv_calls
+        g = q.g_vis  # visible for an instant: only the maximum can change
+        if g.value + 1 > g.mx:
+            g.mx = g.value + 1
+        ev.rc = 1
+        ev.vis = t + q.vt
+        q.inflight[ev.id] = ev
+        q.c_recv += 1
+        g = q.g_inv  # Gauge.add, inlined
+        g.area += g.value * (t - g.last)
+        g.last = t
+        v = g.value = g.value + 1
+        if v > g.mx:
+            g.mx = v
+        self.esm.c_polled += 1
+        self.active += 1
+        self._try(t, Batch([ev]))
+        if not self.ticking:  # as wake() does after a poll
+            self.ticking = True
+            self.kernel.schedule(t + 1.0, self._tick, None)
 
     def _window_closed(self, t: float, b: Batch) -> None:
         if self.open is b:
@@ -181,7 +208,7 @@ class SqsPoller:
         for i, ev in enumerate(b.evs):
             size += ev.tmpl.size + RECORD_OVERHEAD
             if size > PAYLOAD_CAP and i > 0:
-                rest = Batch(b.evs[i:], t)
+                rest = Batch(b.evs[i:])
                 b.evs = b.evs[:i]
                 self.active += 1
                 self._invoke_batch(t, rest)
@@ -197,7 +224,7 @@ class SqsPoller:
             if ev.tmpl.poison:
                 poison = True
                 break
-        inv = self.fn.invoke(t, evs, self, tag=b, poison=poison, report=self.report)
+        inv = self.fn.invoke(t, evs, self, b, poison, self.report)
         if inv is None:
             self.t_thr += 1
             cause = self.fn.last_throttle

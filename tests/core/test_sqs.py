@@ -196,3 +196,35 @@ def test_validation_rejects_fifo_batch_size_above_10_and_big_batches_without_win
     assert any("FIFO" in p.message for p in validate.errors(sc))
     sc = sqs_flow(esm_props={"BatchSize": 100}, dlq=False)
     assert any("MaximumBatchingWindowInSeconds" in p.message for p in validate.errors(sc))
+
+
+@pytest.mark.parametrize("reserved", [None, 20])
+def test_direct_hand_over_to_idle_pollers_matches_a_full_poll(reserved):
+    # A message sent to an idle poller is handed over without a queue round trip, and one
+    # sent while every batch is busy just waits (SQSQueue.accept). Traced messages (journeys)
+    # always take the full poll, so tracing every message must not change a single figure.
+    fn_props = {"ReservedConcurrentExecutions": reserved} if reserved else {}
+    events = [{"weight": 0.99, "payload": {"ok": 1}}, {"weight": 0.01, "payload": {"bad": 1}, "poison": True}]
+
+    def summary(trace_all):
+        sc = sqs_flow({"RedrivePolicy": {"maxReceiveCount": 2}}, fn_props=fn_props,
+                      duration={"dist": "exp", "mean": 0.2}, events=events, sim_s=240,
+                      arrivals={"process": "poisson", "rate": 150})
+        from core.engine.simulation import Simulation
+
+        sim = Simulation(sc)
+        if trace_all:
+            sim.acct.journey_every, sim.acct.journey_limit = 1, 10**9
+        sim.run()
+        s = sim.summary()
+        s.pop("engine")
+        return s, len(sim.acct.journeys)
+
+    fast, n_fast = summary(False)
+    traced, n_traced = summary(True)
+    assert n_traced == fast["accounting"]["created"] > 30_000 and n_fast == 200
+    assert traced == fast
+    esm = fast["nodes"]["esm"]["metrics"]
+    assert esm["FailedInvokeEventCount"]["sum"] > 0 and fast["accounting"]["dead_lettered"] > 0
+    if reserved:
+        assert fast["nodes"]["fn"]["metrics"]["Throttles"]["sum"] > 0
