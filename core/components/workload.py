@@ -197,14 +197,21 @@ class WorkloadSource:
         # Runs arrivals back to back while the next one comes before anything else in the
         # kernel's heap: the same order, with the same sequence numbers, as pushing each
         # one and popping it again (run_before/run_some keep a sentinel at their bound).
+        # Edits (which may retire this source) only happen between runs, never inside this loop.
+        if not self.active:
+            return
         heap = self.heap
         acct = self.acct
         new = object.__new__
+        accept = self.target.accept
+        templates = self.templates
+        times = self._times
+        picks = self._picks
+        seq = self.seq
+        keyed = self.keyed
         while True:
-            if not self.active:
-                break
             key = group = None
-            if self.keyed:
+            if keyed:
                 keys = self.keys[pick]
                 groups = self.groups[pick]
                 if keys is not None:
@@ -217,35 +224,35 @@ class WorkloadSource:
                 ev = new(Ev)  # Ev(i, t, template, key, group, 0, None) without an __init__ call
                 ev.id = i
                 ev.t0 = t
-                ev.tmpl = self.templates[pick]
+                ev.tmpl = templates[pick]
                 ev.key = key
                 ev.group = group
                 ev.done = False
                 ev.depth = 0
                 ev.j = None
             else:
-                ev = acct.new(t, self.templates[pick], key, group, 0, self.id)
-            times = self._times
+                ev = acct.new(t, templates[pick], key, group, 0, self.id)
             if not times:
-                self._next()
-                self.target.accept(t, ev)
-                break
+                self._next()  # refills self._times
+                accept(t, ev)
+                return
             t2 = times.pop()
-            p2 = self._picks.pop()
-            s = next(self.seq)
+            p2 = picks.pop()
+            s = next(seq)
             if t2 == t:
                 # Simultaneous sends stay visible in the heap (a poll waits for them all).
                 heappush(heap, (t2, s, self.arrive_cb, p2))
-                self.target.accept(t, ev)
-                break
-            self.target.accept(t, ev)
-            h = heap[0] if heap else None
-            if h is not None and (t2 < h[0] or (t2 == h[0] and s < h[1])):
-                t = t2
-                pick = p2
-                continue
+                accept(t, ev)
+                return
+            accept(t, ev)
+            if heap:  # (empty only under step(): then the arrival waits in the heap)
+                h = heap[0]
+                if t2 < h[0] or (t2 == h[0] and s < h[1]):
+                    t = t2
+                    pick = p2
+                    continue
             heappush(heap, (t2, s, self.arrive_cb, p2))
-            break
+            return
 
 
 class DirectCaller:
