@@ -24,6 +24,7 @@ class ApiGateway(Component):
         self.tok_t = 0.0
         super().__init__(sim, node)
         self.tokens = float(self.burst)
+        self.full_at = self._full_from(0.0)
 
     def configure(self, node) -> None:
         super().configure(node)
@@ -33,6 +34,17 @@ class ApiGateway(Component):
         self.itimeout = float(ms) / 1000.0
         self.rate = float(prop(node, "ThrottlingRateLimit"))
         self.burst = float(prop(node, "ThrottlingBurstLimit"))
+        ok = self.rate > 0 and self.burst >= 1.0
+        self.one_token = 1.0 / self.rate * (1 + 1e-7) + 1e-9 if ok else float("inf")  # as _full_from
+        if hasattr(self, "tokens"):  # an edit mid-run
+            self.full_at = self._full_from(self.tok_t)
+
+    def _full_from(self, t: float) -> float:
+        """A time from which the stage's token bucket is surely full again (a margin covers
+        rounding), so accept() can skip the refill arithmetic; never, if it cannot admit."""
+        if self.rate <= 0 or self.burst < 1.0:
+            return float("inf")
+        return t + max(0.0, self.burst - self.tokens) / self.rate * (1 + 1e-7) + 1e-9
 
     def wire(self) -> None:
         fns = self.out("invoke")
@@ -40,20 +52,27 @@ class ApiGateway(Component):
 
     def accept(self, t: float, ev: Ev) -> None:
         self.c_count += 1
-        tok = self.tokens + (t - self.tok_t) * self.rate
-        if tok > self.burst:
-            tok = self.burst
-        self.tok_t = t
-        if tok < 1.0:
-            self.tokens = tok
-            self.c_4xx += 1
-            self.d_lat.append(0.0)
-            self.why("throttle", "API stage throttle (429)")
-            if ev.j is not None:
-                self.note(ev, t, "429 from API stage throttle")
-            self.acct.fail_to_caller(ev)
-            return
-        self.tokens = tok - 1.0
+        if t >= self.full_at:
+            # The bucket has refilled to its burst limit (the usual case): take one token.
+            self.tokens = self.burst - 1.0
+            self.tok_t = t
+            self.full_at = t + self.one_token
+        else:
+            tok = self.tokens + (t - self.tok_t) * self.rate
+            if tok > self.burst:
+                tok = self.burst
+            self.tok_t = t
+            if tok < 1.0:
+                self.tokens = tok
+                self.c_4xx += 1
+                self.d_lat.append(0.0)
+                self.why("throttle", "API stage throttle (429)")
+                if ev.j is not None:
+                    self.note(ev, t, "429 from API stage throttle")
+                self.acct.fail_to_caller(ev)
+                return
+            self.tokens = tok - 1.0
+            self.full_at = self._full_from(t)
         fn = self.fn
         inv = fn.invoke(t, ev, self, None, ev.tmpl.poison) if fn is not None else None
         if inv is None:
