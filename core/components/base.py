@@ -12,19 +12,20 @@ if TYPE_CHECKING:
 
 
 class Gauge:
-    """A time-weighted level (concurrency, queue depth): avg and max per metric period."""
+    """A time-weighted level (concurrency, queue depth): avg and max per metric period.
 
-    __slots__ = ("value", "area", "last", "mx")
+    The period's area under the level is `s + value * now`: a change by d at time t adds
+    -d * t to s, so a change needs no time of the previous one (hot paths inline add())."""
+
+    __slots__ = ("value", "s", "mx")
 
     def __init__(self, t: float = 0.0, value: float = 0.0):
         self.value = value
-        self.area = 0.0
-        self.last = t
+        self.s = -value * t
         self.mx = value
 
     def add(self, t: float, delta: float) -> None:
-        self.area += self.value * (t - self.last)
-        self.last = t
+        self.s -= delta * t
         v = self.value = self.value + delta
         if v > self.mx:
             self.mx = v
@@ -34,12 +35,12 @@ class Gauge:
 
     def close(self, b: float, length: float) -> tuple[float, float]:
         """End the period at b: return (avg, max) and start the next one."""
-        self.area += self.value * (b - self.last)
-        avg = self.area / length if length > 0 else self.value
+        v = self.value
+        area = self.s + v * b
+        avg = area / length if length > 0 else v
         mx = self.mx
-        self.area = 0.0
-        self.last = b
-        self.mx = self.value
+        self.s = -v * b
+        self.mx = v
         return avg, mx
 
 

@@ -73,8 +73,7 @@ class Function(Component):
         self.last_throttle = ""
         self.d_dur: list[float] = []
         self.d_init: list[float] = []
-        self.g_area = 0.0
-        self.g_last = 0.0
+        self.g_s = 0.0  # the concurrency gauge's area is g_s + conc * now (see base.Gauge)
         self.g_max = 0
         # billing accumulators
         self.billed_ms_od = 0  # on-demand: init + duration
@@ -154,33 +153,20 @@ class Function(Component):
                     return self._throttle(t, "account concurrency")
                 pool.used += 1
             warm = self.warm
-            init = -1.0
-            while warm:
-                if warm.pop() > t:
-                    init = 0.0
-                    break
-            if init < 0.0:
-                tok = self.tokens + (t - self.tok_t) * self.scale_rate
-                if tok > self.scale_cap:
-                    tok = self.scale_cap
-                self.tok_t = t
-                if tok < 1.0:
-                    self.tokens = tok
+            if warm and warm.pop() > t:
+                init = 0.0  # the most recently used idle environment (LIFO) is still warm
+            else:
+                init = self._environment(t)
+                if init is None:
                     if reserved is None:
                         self.pool.used -= 1
                     return self._throttle(t, "scaling rate")
-                self.tokens = tok - 1.0
-                init = self.cold.next()
-                self.c_cold += 1
-                self.d_init.append(init)
             if self.pc:
                 self.c_spill += 1
-        # concurrency gauge (time-weighted)
-        c = self.conc
-        self.g_area += c * (t - self.g_last)
-        self.g_last = t
-        c += 1
+        # concurrency gauge (time-weighted, as base.Gauge.add)
+        c = self.conc + 1
         self.conc = c
+        self.g_s -= t
         if c > self.g_max:
             self.g_max = c
 
@@ -234,6 +220,27 @@ class Function(Component):
         heappush(self.heap, (end, next(self.seq), self.complete_cb, inv))
         return inv
 
+    def _environment(self, t: float) -> float | None:
+        """Once the newest idle environment was reclaimed: an older one still warm (init 0),
+        else a new one (its init duration, a cold start), or None when the scaling rate
+        (1,000 new environments per 10 s, refilled continuously) has no token left."""
+        warm = self.warm
+        while warm:
+            if warm.pop() > t:
+                return 0.0
+        tok = self.tokens + (t - self.tok_t) * self.scale_rate
+        if tok > self.scale_cap:
+            tok = self.scale_cap
+        self.tok_t = t
+        if tok < 1.0:
+            self.tokens = tok
+            return None
+        self.tokens = tok - 1.0
+        init = self.cold.next()
+        self.c_cold += 1
+        self.d_init.append(init)
+        return init
+
     def _refill_dur(self) -> float:
         self.dur_buf = self.dur.take()
         return self.dur_buf.pop()
@@ -249,10 +256,8 @@ class Function(Component):
         return None
 
     def _complete(self, t: float, inv: Inv) -> None:
-        c = self.conc
-        self.g_area += c * (t - self.g_last)
-        self.g_last = t
-        self.conc = c - 1
+        self.conc -= 1
+        self.g_s += t
         if inv.pc:
             self.pc_busy -= 1
         else:
@@ -319,11 +324,10 @@ class Function(Component):
         m.dist("Duration", k, self.d_dur)
         m.dist("InitDuration", k, self.d_init)
         m.dist("AsyncEventAge", k, q.d_age)
-        self.g_area += self.conc * (b - self.g_last)
-        self.g_last = b
-        m.gauge("ConcurrentExecutions", k, self.g_area / length if length else self.conc, self.g_max)
-        self.g_area = 0.0
-        self.g_max = self.conc
+        c = self.conc
+        m.gauge("ConcurrentExecutions", k, (self.g_s + c * b) / length if length else c, self.g_max)
+        self.g_s = -c * b
+        self.g_max = c
         self.c_inv = self.c_err = self.c_thr = self.c_cold = 0
         self.c_spill = self.c_pcinv = self.c_recursive = 0
         q.c_recv = q.c_drop = q.c_dlq_err = q.c_dest_fail = 0

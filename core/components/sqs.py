@@ -73,8 +73,7 @@ class SQSQueue(Component):
                         # Every batch is busy: it waits (a poll now would find no room).
                         self.n_visible += 1
                         g = self.g_vis  # Gauge.add, inlined
-                        g.area += g.value * (t - g.last)
-                        g.last = t
+                        g.s -= t
                         v = g.value = g.value + 1
                         if v > g.mx:
                             g.mx = v
@@ -101,8 +100,7 @@ class SQSQueue(Component):
     def _make_visible(self, t: float, ev: Ev, returned: bool = False) -> None:
         self.n_visible += 1
         g = self.g_vis  # Gauge.add, inlined: this runs for every message sent
-        g.area += g.value * (t - g.last)
-        g.last = t
+        g.s -= t
         v = g.value = g.value + 1
         if v > g.mx:
             g.mx = v
@@ -159,15 +157,13 @@ class SQSQueue(Component):
         if popped:
             self.n_visible -= popped
             g = self.g_vis  # Gauge.add, inlined
-            g.area += g.value * (t - g.last)
-            g.last = t
+            g.s += popped * t
             g.value -= popped
         if out:
             k = len(out)
             self.c_recv += k
             g = self.g_inv
-            g.area += g.value * (t - g.last)
-            g.last = t
+            g.s -= k * t
             v = g.value = g.value + k
             if v > g.mx:
                 g.mx = v
@@ -230,8 +226,7 @@ class SQSQueue(Component):
             del inflight[ev.id]
         k = len(evs)
         g = self.g_inv  # Gauge.add, inlined
-        g.area += g.value * (t - g.last)
-        g.last = t
+        g.s += k * t
         g.value -= k
         self.c_del += k
         self.deletes += -(-k // 10)

@@ -147,8 +147,7 @@ class SqsPoller:
         q.inflight[ev.id] = ev
         q.c_recv += 1
         g = q.g_inv  # Gauge.add, inlined
-        g.area += g.value * (t - g.last)
-        g.last = t
+        g.s -= t
         v = g.value = g.value + 1
         if v > g.mx:
             g.mx = v
@@ -246,8 +245,7 @@ class SqsPoller:
         self.t_inv += 1
         esm.c_invoked += len(evs)
         g = esm.g_conc  # Gauge.add, inlined
-        g.area += g.value * (t - g.last)
-        g.last = t
+        g.s -= t
         v = g.value = g.value + 1
         if v > g.mx:
             g.mx = v
@@ -265,8 +263,7 @@ class SqsPoller:
         evs = inv.payload
         self.active -= 1
         g = esm.g_conc  # Gauge.add, inlined
-        g.area += g.value * (t - g.last)
-        g.last = t
+        g.s += t
         g.value -= 1
         if inv.err is None:
             failed = [ev for ev in evs if ev.tmpl.poison] if self.report else []
