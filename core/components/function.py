@@ -12,6 +12,8 @@ from heapq import heappush
 from math import ceil
 from typing import Any
 
+import numpy as np
+
 from core.catalog import behav, prop
 from core.components.base import Component
 from core.engine.events import Ev
@@ -67,16 +69,22 @@ class Function(Component):
         self.tokens = float(sim.scenario.account.ScalingRatePer10Seconds)
         self.tok_t = 0.0
         # metric accumulators for the current period
-        self.c_inv = self.c_err = self.c_thr = self.c_cold = 0
+        self.c_err = self.c_thr = self.c_cold = 0
         self.c_spill = self.c_pcinv = self.c_recursive = 0
-        self.inv_total = 0  # invocations in flushed periods (billing adds the current one)
+        self.inv_mark = 0  # invocations() at the start of the current period
         self.last_throttle = ""
         self.d_dur: list[float] = []
         self.d_init: list[float] = []
         self.g_s = 0.0  # the concurrency gauge's area is g_s + conc * now (see base.Gauge)
         self.g_max = 0
-        # billing accumulators
-        self.billed_ms_od = 0  # on-demand: init + duration
+        # Duration draws, one per invocation: they also count and bill invocations in bulk
+        # (see _refill_dur). The chunk being handed out is dur_buf (popped from its end).
+        self.dur_buf: list[float] | None = None
+        self.dur_n = 0  # size of that chunk when drawn
+        self.dur_cum = [0]  # dur_cum[i]: billed ms of the chunk's first i draws
+        self.draws_done = 0  # draws handed out from earlier chunks
+        self.draw_ms_done = 0  # and their billed ms
+        self.ms_adjust = 0  # on-demand ms billed beyond the plain draws (_bill_odd)
         self.billed_ms_pc = 0  # execution on provisioned environments
         self.u = Uniform(sim.rng(node.id, "coin"))
         super().__init__(sim, node)
@@ -107,8 +115,10 @@ class Function(Component):
         self.dur = self._sampler("dur", behav(node, "Duration"), "duration")
         self.cold = self._sampler("cold", behav(node, "ColdStart"), "coldstart")
         self.idle = self._sampler("idle", behav(node, "IdleTimeout"), "idle")
-        if getattr(self, "dur_buf", None) is None or self.dur is not getattr(self, "_dur_seen", None):
-            self.dur_buf = []
+        if self.dur_buf is None or self.dur is not getattr(self, "_dur_seen", None):
+            if self.dur_buf:
+                self._fold_draws()
+            self.dur_buf, self.dur_n, self.dur_cum = [], 0, [0]
         if getattr(self, "idle_buf", None) is None or self.idle is not getattr(self, "_idle_seen", None):
             self.idle_buf = []
         self._dur_seen, self._idle_seen = self.dur, self.idle
@@ -142,7 +152,7 @@ class Function(Component):
             return self._throttle(t, "reserved concurrency is 0" if reserved == 0 else "reserved concurrency")
         if self.pc_busy < self.pc:
             self.pc_busy += 1
-            is_pc = True
+            is_pc = odd = True
             init = 0.0
             self.c_pcinv += 1
         else:
@@ -155,7 +165,9 @@ class Function(Component):
             warm = self.warm
             if warm and warm.pop() > t:
                 init = 0.0  # the most recently used idle environment (LIFO) is still warm
+                odd = False  # billed as its duration draw alone (see _bill_odd)
             else:
+                odd = True
                 init = self._environment(t)
                 if init is None:
                     if reserved is None:
@@ -171,10 +183,11 @@ class Function(Component):
             self.g_max = c
 
         buf = self.dur_buf
-        d = buf.pop() if buf else self._refill_dur()
+        d = d0 = buf.pop() if buf else self._refill_dur()
         err = None
         held = None
         if self.deps:
+            odd = True
             held = []
             for dep in self.deps:
                 if not dep.acquire(t):
@@ -192,15 +205,12 @@ class Function(Component):
         if d > self.timeout:
             d = self.timeout
             err = "timeout"
+            odd = True
         if err is not None:
             self.c_err += 1
             self.why("error", err)
-        self.c_inv += 1
-        ms = ceil((init + d) * 1000.0 - 1e-9)
-        if is_pc:
-            self.billed_ms_pc += ms
-        else:
-            self.billed_ms_od += ms
+        if odd:
+            self._bill_odd(d0, init, d, is_pc)
         spare = self.spare
         if spare:
             inv = spare.pop()
@@ -242,8 +252,38 @@ class Function(Component):
         return init
 
     def _refill_dur(self) -> float:
-        self.dur_buf = self.dur.take()
-        return self.dur_buf.pop()
+        self._fold_draws()
+        buf = self.dur_buf = self.dur.take()
+        # What each draw bills when it is an invocation's whole billed time (to the ms up).
+        ms = np.ceil(np.asarray(buf, dtype=float) * 1000.0 - 1e-9).astype(np.int64)
+        self.dur_cum = [0] + np.cumsum(ms).tolist()
+        self.dur_n = len(buf)
+        return buf.pop()
+
+    def _fold_draws(self) -> None:
+        """Add the draws handed out from the current chunk to the totals (it is being replaced)."""
+        n, k = self.dur_n, len(self.dur_buf)
+        self.draws_done += n - k
+        self.draw_ms_done += self.dur_cum[n] - self.dur_cum[k]
+
+    def _bill_odd(self, d0: float, init: float, d: float, is_pc: bool) -> None:
+        """Bill an invocation whose billed time is not its duration draw alone (a cold start's
+        init, dependency latency, a timeout) or that ran on a provisioned environment."""
+        drawn = ceil(d0 * 1000.0 - 1e-9)
+        ms = ceil((init + d) * 1000.0 - 1e-9)
+        if is_pc:
+            self.ms_adjust -= drawn
+            self.billed_ms_pc += ms
+        else:
+            self.ms_adjust += ms - drawn
+
+    def invocations(self) -> int:
+        """Invocations started so far (each took one duration draw)."""
+        return self.draws_done + self.dur_n - len(self.dur_buf)
+
+    def billed_ms_od(self) -> int:
+        """On-demand billed ms so far (init + duration, each invocation rounded up to the ms)."""
+        return self.draw_ms_done + self.dur_cum[self.dur_n] - self.dur_cum[len(self.dur_buf)] + self.ms_adjust
 
     def _refill_idle(self) -> float:
         self.idle_buf = self.idle.take()
@@ -308,8 +348,9 @@ class Function(Component):
 
     def flush(self, k: int, b: float, length: float) -> None:
         m = self.m
-        m.counter("Invocations", k, self.c_inv)
-        self.inv_total += self.c_inv
+        n = self.invocations()
+        m.counter("Invocations", k, n - self.inv_mark)
+        self.inv_mark = n
         m.counter("Errors", k, self.c_err)
         m.counter("Throttles", k, self.c_thr)
         m.counter("ColdStarts", k, self.c_cold)
@@ -328,7 +369,7 @@ class Function(Component):
         m.gauge("ConcurrentExecutions", k, (self.g_s + c * b) / length if length else c, self.g_max)
         self.g_s = -c * b
         self.g_max = c
-        self.c_inv = self.c_err = self.c_thr = self.c_cold = 0
+        self.c_err = self.c_thr = self.c_cold = 0
         self.c_spill = self.c_pcinv = self.c_recursive = 0
         q.c_recv = q.c_drop = q.c_dlq_err = q.c_dest_fail = 0
         self.d_dur = []
@@ -345,8 +386,8 @@ class Function(Component):
         rates = lam["duration_gb_s"][self.arch]
         pcr = lam["provisioned"][self.arch]
         items = {
-            "requests": (self.inv_total + self.c_inv) * lam["request"],
-            "duration": self.billed_ms_od / 1000.0 * gb * rates,
+            "requests": self.invocations() * lam["request"],
+            "duration": self.billed_ms_od() / 1000.0 * gb * rates,
         }
         if self.pc:
             # Provisioned time is billed in 5-minute blocks, rounded up.
@@ -354,6 +395,6 @@ class Function(Component):
             items["provisioned_concurrency"] = self.pc * gb * blocks * pcr["allocated_gb_s"]
             items["provisioned_duration"] = self.billed_ms_pc / 1000.0 * gb * pcr["execution_gb_s"]
         if self.ephemeral > 512:
-            total_s = (self.billed_ms_od + self.billed_ms_pc) / 1000.0
+            total_s = (self.billed_ms_od() + self.billed_ms_pc) / 1000.0
             items["ephemeral_storage"] = (self.ephemeral - 512) / 1024.0 * total_s * lam["ephemeral_gb_s"]
         return items

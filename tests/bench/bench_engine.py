@@ -82,7 +82,7 @@ def case_triggerscope(spec: dict) -> dict:
     t, c = time.perf_counter(), time.process_time()
     sim = Simulation(sc).run()
     wall, cpu = time.perf_counter() - t, time.process_time() - c
-    invocations = sum(c.inv_total + c.c_inv for c in sim.components.values() if c.kind == "Function")
+    invocations = sum(c.invocations() for c in sim.components.values() if c.kind == "Function")
     return {"events": sim.acct.created, "invocations": invocations, "wall_s": wall, "cpu_s": cpu,
             "engine_events": sim.kernel.events_processed, "peak_mb": _rss_mb()}
 
