@@ -24,14 +24,18 @@ class SQSQueue(Component):
         self.ready: deque[str] = deque()  # FIFO: groups with visible messages and none in flight
         self.locked: set[str] = set()  # FIFO: groups with messages in flight
         self.n_visible = 0
+        # FIFO: received messages by id (a group unlocks when none of its own is left). A
+        # standard queue's in-flight messages are held by their batch or scheduled return.
         self.inflight: dict[int, Ev] = {}
         self.delayed: dict[int, Ev] = {}
         self.parked_first = None
         self.c_sent = self.c_recv = self.c_del = 0
-        self.sends = self.receives = self.deletes = 0  # for cost
+        self.sent_before = 0  # sends in flushed periods (cost adds c_sent)
+        self.receives = self.deletes = 0  # API calls, for cost
         self.g_vis = Gauge()
         self.g_inv = Gauge()
         self.poller = None  # set by the event source mapping that polls this queue
+        self.direct = None  # the poller, when sends may be handed to it directly (accept)
         super().__init__(sim, node)
 
     def configure(self, node) -> None:
@@ -42,6 +46,13 @@ class SQSQueue(Component):
         self.fifo = bool(prop(node, "FifoQueue"))
         mrc = get_path(node.properties, "RedrivePolicy.maxReceiveCount")
         self.max_receive = int(mrc) if mrc is not None else None
+        self.refresh_direct()
+
+    def refresh_direct(self) -> None:
+        """Allow accept()'s direct paths for a standard queue without DelaySeconds whose
+        poller has no filter or batching window (called when either is configured)."""
+        p = self.poller
+        self.direct = p if p is not None and p.direct and not self.delay and not self.fifo else None
 
     def wire(self) -> None:
         dl = self.out("redrive")
@@ -54,15 +65,14 @@ class SQSQueue(Component):
     def accept(self, t: float, ev: Ev) -> None:
         """SendMessage."""
         self.c_sent += 1
-        self.sends += 1
         ev.sent = t
         ev.rc = 0
         if ev.j is not None:
             self.note(ev, t, "sent to queue")
-        elif not self.delay and not self.fifo:
+        elif self.direct is not None:
             # The two common cases, decided here rather than through a poll: this is per message.
-            p = self.poller
-            if p is not None and p.direct and t >= p.start_at and not p.polling:
+            p = self.direct
+            if t >= p.start_at and not p.polling:
                 heap = p.heap
                 if not heap or heap[0][0] > t:  # nothing else happens at this instant
                     if p.active < p.target:
@@ -92,7 +102,6 @@ class SQSQueue(Component):
     def park(self, t: float, ev: Ev) -> None:
         """A record kept in a queue nobody polls (a DLQ): counted, visible forever."""
         self.c_sent += 1
-        self.sends += 1
         if self.parked_first is None:
             self.parked_first = t
         self.g_vis.add(t, 1)
@@ -135,7 +144,6 @@ class SQSQueue(Component):
         limit = t - self.retention
         mr = self.max_receive
         vis = t + self.vt
-        inflight = self.inflight
         popped = 0
         while len(out) < n and (fresh or back):
             if back and (not fresh or back[0][0] <= fresh[0].sent):
@@ -152,7 +160,6 @@ class SQSQueue(Component):
                 self._take(t, ev)
                 continue
             ev.vis = vis
-            inflight[ev.id] = ev
             out.append(ev)
         if popped:
             self.n_visible -= popped
@@ -204,7 +211,8 @@ class SQSQueue(Component):
             return False
         self.c_recv += 1
         ev.vis = t + self.vt
-        self.inflight[ev.id] = ev
+        if self.fifo:
+            self.inflight[ev.id] = ev
         return True
 
     def _expire(self, t: float, ev: Ev) -> None:
@@ -214,16 +222,14 @@ class SQSQueue(Component):
 
     def delete(self, t: float, ev: Ev) -> None:
         """DeleteMessage of a received message."""
-        del self.inflight[ev.id]
+        if self.fifo:
+            del self.inflight[ev.id]
         self.g_inv.add(t, -1)
         self.c_del += 1
         self._unlock(t, ev)
 
     def delete_many(self, t: float, evs: list[Ev]) -> None:
         """DeleteMessageBatch of received messages."""
-        inflight = self.inflight
-        for ev in evs:
-            del inflight[ev.id]
         k = len(evs)
         g = self.g_inv  # Gauge.add, inlined
         g.s += k * t
@@ -231,6 +237,8 @@ class SQSQueue(Component):
         self.c_del += k
         self.deletes += -(-k // 10)
         if self.fifo:
+            for ev in evs:
+                del self.inflight[ev.id]
             for ev in evs:
                 self._unlock(t, ev)
 
@@ -244,7 +252,8 @@ class SQSQueue(Component):
             self._return(t, ev)
 
     def _return(self, t: float, ev: Ev) -> None:
-        del self.inflight[ev.id]
+        if self.fifo:
+            del self.inflight[ev.id]
         self.g_inv.add(t, -1)
         self.note(ev, t, "visible again")
         self._make_visible(t, ev, returned=True)
@@ -294,6 +303,7 @@ class SQSQueue(Component):
         self.sweep(b)
         m = self.m
         m.counter("NumberOfMessagesSent", k, self.c_sent)
+        self.sent_before += self.c_sent
         m.counter("NumberOfMessagesReceived", k, self.c_recv)
         m.counter("NumberOfMessagesDeleted", k, self.c_del)
         m.gauge("ApproximateNumberOfMessagesVisible", k, *self.g_vis.close(b, length))
@@ -311,7 +321,7 @@ class SQSQueue(Component):
 
     def cost_items(self, pricing: dict, elapsed: float) -> dict[str, float]:
         p = pricing["sqs"]["fifo_request" if self.fifo else "standard_request"]
-        items = {"requests": (self.sends + self.receives + self.deletes) * p}
+        items = {"requests": (self.sent_before + self.c_sent + self.receives + self.deletes) * p}
         if self.poller is not None:
             items["empty_receives"] = self.poller.empty_receives(elapsed) * p
         return items

@@ -66,6 +66,7 @@ class SqsPoller:
         # When a message sent to an idle poller can be handed over directly (take_sent).
         self.direct = esm.enabled and self.window <= 0 and self.filter is None
         self.recv_calls = -(-self.batch_size // 10)  # ReceiveMessage returns at most 10 per call
+        self.q.refresh_direct()
         if esm.enabled:
             self.wake(esm.kernel.now)
 
@@ -83,25 +84,23 @@ class SqsPoller:
                 self.poll_scheduled = True
                 self.kernel.schedule_late(t, self._poll, None)
             elif not self.polling:
-                # Nothing else happens now: poll at once, no event needed.
-                self.polling = True
-                try:
-                    self._poll_now(t)
-                finally:
-                    self.polling = False
+                self._poll_here(t)  # nothing else happens now: poll at once, no event needed
         if not self.ticking and self.esm.enabled:
             self.ticking = True
             self.kernel.schedule(t + 1.0, self._tick, None)
 
-    def _poll(self, t: float, _=None) -> None:
-        self.poll_scheduled = False
-        if self.polling or t < self.start_at:  # polling: a receive inside a poll made a message visible
-            return  # again; start_at: the mapping was disabled by an edit since this poll was scheduled
+    def _poll_here(self, t: float) -> None:
         self.polling = True
         try:
             self._poll_now(t)
         finally:
             self.polling = False
+
+    def _poll(self, t: float, _=None) -> None:
+        self.poll_scheduled = False
+        if self.polling or t < self.start_at:  # polling: a receive inside a poll made a message visible
+            return  # again; start_at: the mapping was disabled by an edit since this poll was scheduled
+        self._poll_here(t)
 
     def _poll_now(self, t: float) -> None:
         """Receive and invoke while there is room; callers have checked `start_at`."""
@@ -144,7 +143,6 @@ class SqsPoller:
             g.mx = g.value + 1
         ev.rc = 1
         ev.vis = t + q.vt
-        q.inflight[ev.id] = ev
         q.c_recv += 1
         g = q.g_inv  # Gauge.add, inlined
         g.s -= t
@@ -294,7 +292,29 @@ class SqsPoller:
                 esm.note(ev, t, f"failed ({inv.err or 'reported in batchItemFailures'}); "
                          "visible again after the visibility timeout")
                 q.release(t, ev)
-        if q.ready if q.fifo else q.n_visible > 0:  # receivable, as in _poll_now
+        if q.fifo:
+            if q.ready:
+                self.wake(t)
+        elif q.n_visible > 0:
+            heap = self.heap
+            if q.direct is self and not self.poll_scheduled and t >= self.start_at \
+                    and self.active < self.target and (not heap or heap[0][0] > t):
+                # The room this batch left takes the next one at once: wake() and _poll_now's
+                # first round, written out (this runs for most batches under load).
+                evs = q.receive(t, self.batch_size)
+                if evs:
+                    esm.c_polled += len(evs)
+                    self.active += 1
+                    b = Batch(evs)
+                    if len(evs) > 1:
+                        self._cap_payload(t, b)
+                    self._try(t, b)
+                if q.n_visible > 0:
+                    self._poll_here(t)  # the next rounds
+                if not self.ticking:  # as wake() does after a poll
+                    self.ticking = True
+                    self.kernel.schedule(t + 1.0, self._tick, None)
+                return
             self.wake(t)
 
     # -- scaling ------------------------------------------------------------------------
