@@ -253,11 +253,12 @@ class Function(Component):
 
     def _refill_dur(self) -> float:
         self._fold_draws()
-        buf = self.dur_buf = self.dur.take()
+        a = self.dur.take_array()
         # What each draw bills when it is an invocation's whole billed time (to the ms up).
-        ms = np.ceil(np.asarray(buf, dtype=float) * 1000.0 - 1e-9).astype(np.int64)
+        ms = np.ceil(a * 1000.0 - 1e-9).astype(np.int64)
         self.dur_cum = [0] + np.cumsum(ms).tolist()
-        self.dur_n = len(buf)
+        self.dur_n = len(a)
+        buf = self.dur_buf = a.tolist()
         return buf.pop()
 
     def _fold_draws(self) -> None:

@@ -65,13 +65,17 @@ class Sampler:
 
     def take(self) -> list[float]:
         """Hand out the next chunk as a list to pop from (for hot paths); same stream as next()."""
+        return self.take_array().tolist()
+
+    def take_array(self) -> np.ndarray:
+        """The next chunk as an array (hot paths pop from its tolist() from the end)."""
         buf = self._buf
-        if not buf:
-            if not self.dist:
-                return [0.0] * 256
-            buf = _draw(self.dist, self.rng, CHUNK).tolist()
         self._buf = []
-        return buf
+        if buf:
+            return np.asarray(buf, dtype=float)  # what next() left of its chunk
+        if not self.dist:
+            return np.zeros(256)
+        return _draw(self.dist, self.rng, CHUNK)
 
 
 def _zero() -> float:
