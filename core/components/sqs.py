@@ -145,6 +145,16 @@ class SQSQueue(Component):
         mr = self.max_receive
         vis = t + self.vt
         popped = 0
+        if not back and fresh and fresh[0].sent >= limit:
+            # Only messages never received, the oldest unexpired (so all are): up to n in
+            # send order. A first receive never passes maxReceiveCount (at least 1).
+            popped = len(fresh) if len(fresh) < n else n
+            pop = fresh.popleft
+            for _ in range(popped):
+                ev = pop()
+                ev.rc = 1
+                ev.vis = vis
+                out.append(ev)
         while len(out) < n and (fresh or back):
             if back and (not fresh or back[0][0] <= fresh[0].sent):
                 ev = heapq.heappop(back)[2]

@@ -66,6 +66,8 @@ class SqsPoller:
         # When a message sent to an idle poller can be handed over directly (take_sent).
         self.direct = esm.enabled and self.window <= 0 and self.filter is None
         self.recv_calls = -(-self.batch_size // 10)  # ReceiveMessage returns at most 10 per call
+        # Batches up to this many messages cannot pass the 6 MB invoke payload cap.
+        self.safe_batch = PAYLOAD_CAP // (esm.sim.largest_payload() + RECORD_OVERHEAD)
         self.q.refresh_direct()
         if esm.enabled:
             self.wake(esm.kernel.now)
@@ -195,7 +197,7 @@ class SqsPoller:
         if not b.evs:
             self.active -= 1
             return
-        if len(b.evs) > 1:
+        if len(b.evs) > self.safe_batch:
             self._cap_payload(t, b)
         self._try(t, b)
 
@@ -263,20 +265,18 @@ class SqsPoller:
         g = esm.g_conc  # Gauge.add, inlined
         g.s += t
         g.value -= 1
-        if inv.err is None:
-            failed = [ev for ev in evs if ev.tmpl.poison] if self.report else []
-        else:
+        failed = None
+        done = evs
+        if inv.err is not None:
             failed = evs
+            done = None
             self.t_err += 1
             esm.why("retry", f"batch failed: {inv.err}")
-        if failed and len(failed) < len(evs):
-            bad = {ev.id for ev in failed}
-            done = [ev for ev in evs if ev.id not in bad]
-        elif failed:
-            done = []
-        else:
-            done = evs
-        if done:
+        elif self.report:  # batchItemFailures: the poison records
+            failed = [ev for ev in evs if ev.tmpl.poison]
+            if failed:
+                done = [ev for ev in evs if not ev.tmpl.poison] or None
+        if done is not None:
             q.delete_many(t, done)
             for ev in done:
                 if ev.j is not None:
@@ -284,8 +284,9 @@ class SqsPoller:
                 if ev.done:  # Accounting.succeed, inlined
                     raise EngineError(f"event {ev.id} given a second outcome")
                 ev.done = True
-            self.acct.succeeded += len(done)
-            esm.c_deleted += len(done)
+            k = len(done)
+            self.acct.succeeded += k
+            esm.c_deleted += k
         if failed:
             esm.c_failed += len(failed)
             for ev in failed:
@@ -306,7 +307,7 @@ class SqsPoller:
                     esm.c_polled += len(evs)
                     self.active += 1
                     b = Batch(evs)
-                    if len(evs) > 1:
+                    if len(evs) > self.safe_batch:
                         self._cap_payload(t, b)
                     self._try(t, b)
                 if q.n_visible > 0:

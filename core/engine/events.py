@@ -7,6 +7,7 @@ outcome; `pending` is what is still in flight when the run stops, so
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from typing import Any
 
@@ -25,14 +26,17 @@ class Template:
     def __init__(self, payload: Any, poison: bool, size: int, index: int, workload: str):
         self.payload = payload
         self.poison = poison
-        if not size:
-            import json
-
-            size = len(payload.encode()) if isinstance(payload, str) else len(json.dumps(payload))
-        self.size = size  # bytes: the template's size_bytes, or its JSON text
+        self.size = payload_size(payload, size)
         self.index = index
         self.workload = workload
         self.cache: dict = {}  # filter results by filter identity: payloads are immutable
+
+
+def payload_size(payload: Any, size_bytes: int | None = 0) -> int:
+    """A payload's size in bytes: the template's size_bytes when given, else its JSON text's."""
+    if size_bytes:
+        return int(size_bytes)
+    return len(payload.encode()) if isinstance(payload, str) else len(json.dumps(payload))
 
 
 class Ev:

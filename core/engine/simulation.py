@@ -124,6 +124,15 @@ class Simulation:
         return [src for (src, r), lst in self._edges.items() if r == role
                 for c, _ in lst if c.id == node_id]
 
+    def largest_payload(self) -> int:
+        """Bytes of the largest payload any instance can carry (every instance reuses the
+        template of a workload event or a schedule's Input)."""
+        from core.engine.events import payload_size
+
+        sizes = [payload_size(e.payload, e.size_bytes) for w in self.scenario.workloads for e in w.events]
+        sizes += [payload_size(n.properties.get("Input"), 0) for n in self.scenario.nodes if n.kind == "Schedule"]
+        return max(sizes, default=0)
+
     # -- time ------------------------------------------------------------------------------
     @property
     def now(self) -> float:

@@ -228,3 +228,14 @@ def test_direct_hand_over_to_idle_pollers_matches_a_full_poll(reserved):
     assert esm["FailedInvokeEventCount"]["sum"] > 0 and fast["accounting"]["dead_lettered"] > 0
     if reserved:
         assert fast["nodes"]["fn"]["metrics"]["Throttles"]["sum"] > 0
+
+
+@pytest.mark.parametrize(("size", "invocations"), [(100, 1), (1_000_000, 2), (7_000_000, 10)])
+def test_six_mb_invoke_payload_cap_splits_a_batch(size, invocations):
+    # Ten messages sent at once fill one batch of 10, unless the batch would pass Lambda's
+    # 6 MB invoke payload: 1 MB messages split 6 + 4; a message that alone passes it goes alone.
+    sc = sqs_flow(events=[{"payload": {"x": 1}, "size_bytes": size}],
+                  arrivals={"process": "burst", "count": 10, "at": 1}, sim_s=60)
+    sim = run(sc)
+    assert metric(sim, "fn", "Invocations") == invocations
+    assert metric(sim, "esm", "DeletedEventCount") == 10
