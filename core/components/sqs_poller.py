@@ -23,14 +23,6 @@ LONG_POLL = 20.0
 RECORD_OVERHEAD = 500  # bytes of SQS record metadata per message in the invoke payload
 
 
-class Batch:
-    __slots__ = ("evs", "tries")
-
-    def __init__(self, evs: list[Ev]):
-        self.evs = evs
-        self.tries = 0
-
-
 class SqsPoller:
     def __init__(self, esm):
         self.esm = esm
@@ -41,8 +33,9 @@ class SqsPoller:
         self.q.poller = self
         self.target = START_CONCURRENCY
         self.active = 0  # batches being filled, invoked, or waiting to retry a throttle
-        self.open: Batch | None = None
-        self.waiting: dict[int, Batch] = {}
+        # A batch is the list of its messages (each poll hands out a new list).
+        self.open: list[Ev] | None = None  # a batch filling during its batching window
+        self.waiting: dict[int, list[Ev]] = {}  # throttled batches waiting to retry, by id
         self.poll_scheduled = False
         self.polling = False
         self.heap = esm.kernel._heap
@@ -113,8 +106,8 @@ class SqsPoller:
         while q.ready if fifo else q.n_visible > 0:
             b = self.open
             if b is not None:
-                b.evs.extend(self._receive(t, self.batch_size - len(b.evs)))
-                if len(b.evs) >= self.batch_size:
+                b.extend(self._receive(t, self.batch_size - len(b)))
+                if len(b) >= self.batch_size:
                     self.open = None
                     self._invoke_batch(t, b)
                     continue
@@ -128,12 +121,11 @@ class SqsPoller:
                     break
                 continue
             self.active += 1
-            b = Batch(evs)
             if self.window > 0 and len(evs) < self.batch_size:
-                self.open = b
-                self.kernel.schedule(t + self.window, self._window_closed, b)
+                self.open = evs
+                self.kernel.schedule(t + self.window, self._window_closed, evs)
                 break
-            self._invoke_batch(t, b)
+            self._invoke_batch(t, evs)
 
     def take_sent(self, t: float, ev: Ev) -> None:
         """An idle poller's long poll returns the one message just sent to an otherwise empty
@@ -153,12 +145,12 @@ class SqsPoller:
             g.mx = v
         self.esm.c_polled += 1
         self.active += 1
-        self._try(t, Batch([ev]))
+        self._try(t, [ev])
         if not self.ticking:  # as wake() does after a poll
             self.ticking = True
             self.kernel.schedule(t + 1.0, self._tick, None)
 
-    def _window_closed(self, t: float, b: Batch) -> None:
+    def _window_closed(self, t: float, b: list[Ev]) -> None:
         if self.open is b:
             self.open = None
             self._invoke_batch(t, b)
@@ -193,42 +185,42 @@ class SqsPoller:
                 self.acct.filter(ev)
         return keep
 
-    def _invoke_batch(self, t: float, b: Batch) -> None:
-        if not b.evs:
+    def _invoke_batch(self, t: float, b: list[Ev]) -> None:
+        if not b:
             self.active -= 1
             return
-        if len(b.evs) > self.safe_batch:
+        if len(b) > self.safe_batch:
             self._cap_payload(t, b)
         self._try(t, b)
 
-    def _cap_payload(self, t: float, b: Batch) -> None:
-        """The 6 MB invoke payload cap: split an oversized batch."""
+    def _cap_payload(self, t: float, b: list[Ev]) -> None:
+        """The 6 MB invoke payload cap: split an oversized batch (b keeps what fits)."""
         size = 0
-        for i, ev in enumerate(b.evs):
+        for i, ev in enumerate(b):
             size += ev.tmpl.size + RECORD_OVERHEAD
             if size > PAYLOAD_CAP and i > 0:
-                rest = Batch(b.evs[i:])
-                b.evs = b.evs[:i]
+                rest = b[i:]
+                del b[i:]
                 self.active += 1
                 self._invoke_batch(t, rest)
                 break
 
-    def _try(self, t: float, b: Batch) -> None:
-        if b.tries:
-            self.waiting.pop(id(b), None)
+    def _try(self, t: float, evs: list[Ev], tries: int = 0) -> None:
+        """Invoke the function with a batch; `tries`: its throttled attempts so far."""
+        if tries:
+            self.waiting.pop(id(evs), None)
         esm = self.esm
-        evs = b.evs
         poison = False
         for ev in evs:
             if ev.tmpl.poison:
                 poison = True
                 break
-        inv = self.fn.invoke(t, evs, self, b, poison, self.report)
+        inv = self.fn.invoke(t, evs, self, None, poison, self.report)
         if inv is None:
             self.t_thr += 1
             cause = self.fn.last_throttle
-            b.tries += 1
-            delay = min(2.0 ** (b.tries - 1), 30.0)
+            tries += 1
+            delay = min(2.0 ** (tries - 1), 30.0)
             deadline = min(ev.vis for ev in evs)
             if t + delay >= deadline:
                 # The batch's visibility timeout ran out while throttled: release it.
@@ -239,8 +231,8 @@ class SqsPoller:
                 self.active -= 1
                 return
             esm.why("retry", f"throttled: {cause}")
-            self.waiting[id(b)] = b
-            self.kernel.schedule(t + delay, self._retry, b)
+            self.waiting[id(evs)] = evs
+            self.kernel.schedule(t + delay, self._retry, (evs, tries))
             return
         self.t_inv += 1
         esm.c_invoked += len(evs)
@@ -254,8 +246,8 @@ class SqsPoller:
                 ev.j.append((t, esm.id, f"invoked {self.fn.id} in a batch of {len(evs)}"
                              + (" (cold start)" if inv.init > 0 else "")))
 
-    def _retry(self, t: float, b: Batch) -> None:
-        self._try(t, b)
+    def _retry(self, t: float, arg: tuple[list[Ev], int]) -> None:
+        self._try(t, *arg)
 
     def on_result(self, t: float, inv) -> None:
         esm = self.esm
@@ -306,10 +298,9 @@ class SqsPoller:
                 if evs:
                     esm.c_polled += len(evs)
                     self.active += 1
-                    b = Batch(evs)
                     if len(evs) > self.safe_batch:
-                        self._cap_payload(t, b)
-                    self._try(t, b)
+                        self._cap_payload(t, evs)
+                    self._try(t, evs)
                 if q.n_visible > 0:
                     self._poll_here(t)  # the next rounds
                 if not self.ticking:  # as wake() does after a poll
@@ -353,7 +344,7 @@ class SqsPoller:
     def held(self) -> list[Ev]:
         out = []
         if self.open is not None:
-            out.extend(self.open.evs)
+            out.extend(self.open)
         for b in self.waiting.values():
-            out.extend(b.evs)
+            out.extend(b)
         return out
