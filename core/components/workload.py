@@ -146,6 +146,7 @@ class WorkloadSource:
                 self._preset = read_replay(a.file, sim.scenario.base_dir)
         self.schedule = self.kernel.schedule
         self.heap = self.kernel._heap
+        self.slot = self.kernel._slot
         self.seq = self.kernel._seq
         self.arrive_cb = self._arrive
 
@@ -201,6 +202,7 @@ class WorkloadSource:
         if not self.active:
             return
         heap = self.heap
+        slot = self.slot
         acct = self.acct
         new = object.__new__
         accept = self.target.accept
@@ -245,12 +247,21 @@ class WorkloadSource:
                 accept(t, ev)
                 return
             accept(t, ev)
-            if heap:  # (empty only under step(): then the arrival waits in the heap)
-                h = heap[0]
-                if t2 < h[0] or (t2 == h[0] and s < h[1]):
-                    t = t2
-                    pick = p2
-                    continue
+            n = slot[0]  # another workload's next arrival, waiting in the kernel's slot
+            if n is None:
+                if heap:  # (empty only under step(): then the arrival waits in the slot)
+                    h = heap[0]
+                    if t2 < h[0] or (t2 == h[0] and s < h[1]):
+                        t = t2
+                        pick = p2
+                        continue
+                slot[0] = (t2, s, self.arrive_cb, p2)  # Kernel.defer, inlined
+                return
+            h = heap[0] if heap else n
+            if (t2 < h[0] or (t2 == h[0] and s < h[1])) and (t2 < n[0] or (t2 == n[0] and s < n[1])):
+                t = t2
+                pick = p2
+                continue
             heappush(heap, (t2, s, self.arrive_cb, p2))
             return
 

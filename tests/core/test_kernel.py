@@ -88,3 +88,58 @@ def test_sliced_runs_never_pass_the_slice_bound():
     for s in (whole, sliced):
         s.pop("engine")
     assert sliced == whole
+
+
+def _slot_kernel():
+    """A kernel with heap entries and one entry in the slot, as a workload leaves it."""
+    k = Kernel()
+    seen = []
+
+    def note(t, name):
+        seen.append((t, name))
+
+    k.schedule(1.0, note, "heap-1")
+    k.schedule(2.0, note, "heap-2a")
+    k._slot[0] = (2.0, next(k._seq), note, "slot-2")  # scheduled after heap-2a
+    k.schedule(2.0, note, "heap-2b")  # scheduled after the slot's entry
+    k.schedule(3.0, note, "heap-3")
+    return k, seen
+
+
+ORDER = [(1.0, "heap-1"), (2.0, "heap-2a"), (2.0, "slot-2"), (2.0, "heap-2b"), (3.0, "heap-3")]
+
+
+def test_the_slot_keeps_time_and_scheduling_order_with_the_heap():
+    k, seen = _slot_kernel()
+    assert k.peek() == 1.0 and len(k.pending()) == 5
+    k.run_before(10.0)
+    assert seen == ORDER and k.events_processed == 5 and k.pending() == []
+
+
+def test_the_slot_is_run_by_step_and_by_sliced_runs_in_the_same_order():
+    k, seen = _slot_kernel()
+    for _ in range(5):
+        k.step()
+    assert seen == ORDER and k.events_processed == 5
+    with pytest.raises(EmptySchedule):
+        k.step()
+    k, seen = _slot_kernel()
+    assert k.run_some(10.0, 2) is False and seen == ORDER[:2]
+    assert k.run_some(2.0, 10) is True and seen == ORDER[:2] and k.now == 2.0  # 2.0 is the bound
+    assert k.run_some(10.0, 10) is True and seen == ORDER and k.events_processed == 5
+
+
+def test_an_event_never_runs_while_the_slot_holds_one_for_the_same_instant():
+    # Components ask the heap alone whether anything else happens now.
+    k = Kernel()
+    looked = []
+
+    def look(t, _):
+        looked.append((k._slot[0] is None or k._slot[0][0] > t, any(e[0] == t for e in k._heap)))
+
+    k.schedule(1.0, look, None)
+    k.schedule(2.0, look, None)
+    k._slot[0] = (2.0, next(k._seq), look, None)  # due at the same instant, scheduled later
+    k.run_before(10.0)
+    # at 1.0 nothing else is due then; at 2.0 the slot's entry has moved into the heap
+    assert looked == [(True, False), (True, True), (True, False)]
