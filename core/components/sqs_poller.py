@@ -269,14 +269,21 @@ class SqsPoller:
             if failed:
                 done = [ev for ev in evs if not ev.tmpl.poison] or None
         if done is not None:
-            q.delete_many(t, done)
+            k = len(done)
+            if q.fifo:
+                q.delete_many(t, done)
+            else:  # DeleteMessageBatch (SQSQueue.delete_many for a standard queue, inlined)
+                g = q.g_inv
+                g.s += k * t
+                g.value -= k
+                q.c_del += k
+                q.deletes += -(-k // 10)
             for ev in done:
                 if ev.j is not None:
                     esm.note(ev, t, "processed and deleted")
                 if ev.done:  # Accounting.succeed, inlined
                     raise EngineError(f"event {ev.id} given a second outcome")
                 ev.done = True
-            k = len(done)
             self.acct.succeeded += k
             esm.c_deleted += k
         if failed:
