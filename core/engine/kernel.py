@@ -108,13 +108,14 @@ class Kernel:
             while True:
                 e = slot[0]
                 if e is not None:
-                    h = heap[0]  # never empty: the sentinel is in it
-                    if e[0] < h[0]:
+                    te = e[0]
+                    th = heap[0][0]  # never empty: the sentinel is in it
+                    if te < th:
                         slot[0] = None
                         t, _, fn, arg = e
                         fn(t, arg)
                         continue
-                    if e[0] == h[0]:  # a tie in time: the heap orders it by sequence number
+                    if te == th:  # a tie in time: the heap orders it by sequence number
                         slot[0] = None
                         heappush(heap, e)
                 t, _, fn, arg = pop(heap)
