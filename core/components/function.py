@@ -150,7 +150,7 @@ class Function(Component):
         reserved = self.reserved
         if reserved is not None and self.conc >= reserved:
             return self._throttle(t, "reserved concurrency is 0" if reserved == 0 else "reserved concurrency")
-        if self.pc_busy < self.pc:
+        if self.pc and self.pc_busy < self.pc:
             self.pc_busy += 1
             is_pc = odd = True
             init = 0.0
@@ -310,7 +310,7 @@ class Function(Component):
             for dep in inv.deps:
                 dep.release(t)
         self.d_dur.append(inv.dur)
-        if inv.err is None and self.emits:
+        if self.emits and inv.err is None:
             self._emit(t, inv.payload)
         inv.caller.on_result(t, inv)
         self.spare.append(inv)

@@ -8,8 +8,8 @@ Run on demand (not part of the test suite):
     python tests/bench/bench_engine.py --instructions   # CPU instructions per event (valgrind)
 
 Each case runs in its own process so peak memory (ru_maxrss) is the case's own. The
-head-to-head cases run `--repeat` times each (default 3) and keep the fastest run, as
-timeit does: on a shared machine the slow runs measure the neighbours, not the engine.
+head-to-head cases run `--repeat` times each (default 3), taking turns, and keep the fastest
+run of each, as timeit does: on a shared machine the slow runs measure the neighbours.
 CPU seconds are printed beside wall seconds for the same reason. `--instructions` counts
 CPU instructions per event under valgrind's callgrind instead (a 90 s run minus a 30 s run,
 so start-up cancels out): slow, but the same figure whatever else the machine is doing.
@@ -205,17 +205,28 @@ def child(argv: list[str]) -> None:
     print(json.dumps(out))
 
 
-def run_case(kind: str, arg: str, repeat: int = 1) -> dict:
-    """The fastest of `repeat` runs, each in a fresh process (peak memory: the largest)."""
-    runs = []
-    for _ in range(repeat):
-        r = subprocess.run([sys.executable, __file__, "--child", kind, arg], capture_output=True, text=True,
-                           cwd=ROOT)
-        if r.returncode != 0:
-            raise RuntimeError(r.stderr)
-        runs.append(json.loads(r.stdout.strip().splitlines()[-1]))
+def run_case(kind: str, arg: str) -> dict:
+    """One run of a case in a fresh process."""
+    r = subprocess.run([sys.executable, __file__, "--child", kind, arg], capture_output=True, text=True, cwd=ROOT)
+    if r.returncode != 0:
+        raise RuntimeError(r.stderr)
+    return json.loads(r.stdout.strip().splitlines()[-1])
+
+
+def _best(runs: list[dict]) -> dict:
+    """The fastest run (peak memory: the largest of all)."""
     best = min(runs, key=lambda x: x["wall_s"])
     return {**best, "cpu_s": min(x["cpu_s"] for x in runs), "peak_mb": max(x["peak_mb"] for x in runs)}
+
+
+def head_to_head(a: str, b: str, arg: str, repeat: int) -> tuple[dict, dict]:
+    """The fastest of `repeat` runs of each case, taken in turns (a, b, a, b …) so that both
+    see the same machine when its speed drifts."""
+    runs: dict[str, list[dict]] = {a: [], b: []}
+    for _ in range(repeat):
+        for kind in (a, b):
+            runs[kind].append(run_case(kind, arg))
+    return _best(runs[a]), _best(runs[b])
 
 
 def instructions(kind: str, short: float = 30.0, long: float = 90.0) -> float:
@@ -267,8 +278,9 @@ def main() -> None:
     print()
     for label, ts, sp in (("API Gateway → function, 1,000/s", "ts-api", "simpy-api"),
                           ("SQS → ESM → function → DLQ, 1,000/s", "ts-sqs", "simpy-sqs")):
-        a = show(f"Triggerscope {label}", run_case(ts, str(hour), ns.repeat))
-        b = show(f"SimPy        {label}", run_case(sp, str(hour), ns.repeat))
+        a, b = head_to_head(ts, sp, str(hour), ns.repeat)
+        show(f"Triggerscope {label}", a)
+        show(f"SimPy        {label}", b)
         ratio = (a["events"] / a["wall_s"]) / (b["events"] / b["wall_s"])
         cpu_ratio = (a["events"] / a["cpu_s"]) / (b["events"] / b["cpu_s"])
         same = (f"; function invocations {a['invocations']:,} vs {b['invocations']:,}"
