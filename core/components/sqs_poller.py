@@ -81,8 +81,12 @@ class SqsPoller:
             elif not self.polling:
                 self._poll_here(t)  # nothing else happens now: poll at once, no event needed
         if not self.ticking and self.esm.enabled:
-            self.ticking = True
-            self.kernel.schedule(t + 1.0, self._tick, None)
+            self._start_ticking(t)
+
+    def _start_ticking(self, t: float) -> None:
+        """Scale once a second from now on (see _tick; it stops when nothing is left to do)."""
+        self.ticking = True
+        self.kernel.schedule(t + 1.0, self._tick, None)
 
     def _poll_here(self, t: float) -> None:
         self.polling = True
@@ -147,8 +151,7 @@ class SqsPoller:
         self.active += 1
         self._try(t, [ev])
         if not self.ticking:  # as wake() does after a poll
-            self.ticking = True
-            self.kernel.schedule(t + 1.0, self._tick, None)
+            self._start_ticking(t)
 
     def _window_closed(self, t: float, b: list[Ev]) -> None:
         if self.open is b:
@@ -311,8 +314,7 @@ class SqsPoller:
                 if q.n_visible > 0:
                     self._poll_here(t)  # the next rounds
                 if not self.ticking:  # as wake() does after a poll
-                    self.ticking = True
-                    self.kernel.schedule(t + 1.0, self._tick, None)
+                    self._start_ticking(t)
                 return
             self.wake(t)
 
