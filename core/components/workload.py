@@ -196,8 +196,8 @@ class WorkloadSource:
 
     def _arrive(self, t: float, pick: int) -> None:
         # Runs arrivals back to back while the next one comes before anything else in the
-        # kernel's heap: the same order, with the same sequence numbers, as pushing each
-        # one and popping it again (run_before/run_some keep a sentinel at their bound).
+        # kernel's schedule (heap and slot): the same order, with the same sequence numbers,
+        # as scheduling each one (run_before/run_some keep a sentinel at their bound).
         # Edits (which may retire this source) only happen between runs, never inside this loop.
         if not self.active:
             return
@@ -255,7 +255,7 @@ class WorkloadSource:
                         t = t2
                         pick = p2
                         continue
-                slot[0] = (t2, s, self.arrive_cb, p2)  # Kernel.defer, inlined
+                slot[0] = (t2, s, self.arrive_cb, p2)  # due later than now: see the kernel's slot
                 return
             h = heap[0] if heap else n
             if (t2 < h[0] or (t2 == h[0] and s < h[1])) and (t2 < n[0] or (t2 == n[0] and s < n[1])):
