@@ -34,17 +34,21 @@ class ApiGateway(Component):
         self.itimeout = float(ms) / 1000.0
         self.rate = float(prop(node, "ThrottlingRateLimit"))
         self.burst = float(prop(node, "ThrottlingBurstLimit"))
-        ok = self.rate > 0 and self.burst >= 1.0
-        self.one_token = 1.0 / self.rate * (1 + 1e-7) + 1e-9 if ok else float("inf")  # as _full_from
+        self.one_token = self._refill_time(1.0)
         if hasattr(self, "tokens"):  # an edit mid-run
             self.full_at = self._full_from(self.tok_t)
 
-    def _full_from(self, t: float) -> float:
-        """A time from which the stage's token bucket is surely full again (a margin covers
-        rounding), so accept() can skip the refill arithmetic; never, if it cannot admit."""
+    def _refill_time(self, missing: float) -> float:
+        """Seconds after which `missing` tokens have surely come back (a margin covers
+        rounding); never, if the bucket cannot admit at all."""
         if self.rate <= 0 or self.burst < 1.0:
             return float("inf")
-        return t + max(0.0, self.burst - self.tokens) / self.rate * (1 + 1e-7) + 1e-9
+        return missing / self.rate * (1 + 1e-7) + 1e-9
+
+    def _full_from(self, t: float) -> float:
+        """A time from which the stage's token bucket is surely full again, so accept() can
+        skip the refill arithmetic."""
+        return t + self._refill_time(max(0.0, self.burst - self.tokens))
 
     def wire(self) -> None:
         fns = self.out("invoke")
