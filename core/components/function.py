@@ -22,6 +22,11 @@ from core.engine.rand import Sampler, Uniform, as_dist
 RECURSION_LIMIT = 16  # Lambda stops a request chain after about 16 invocations
 
 
+def billed_ms(seconds: float) -> int:
+    """Lambda bills duration rounded up to the millisecond."""
+    return ceil(seconds * 1000.0 - 1e-9)
+
+
 class AccountPool:
     """The Region's concurrency shared by functions without reserved concurrency."""
 
@@ -116,7 +121,7 @@ class Function(Component):
         self.cold = self._sampler("cold", behav(node, "ColdStart"), "coldstart")
         self.idle = self._sampler("idle", behav(node, "IdleTimeout"), "idle")
         if self.dur_buf is None or self.dur is not getattr(self, "_dur_seen", None):
-            if self.dur_buf:
+            if self.dur_n:  # draws were handed out from the chunk being dropped
                 self._fold_draws()
             self.dur_buf, self.dur_n, self.dur_cum = [], 0, [0]
         if getattr(self, "idle_buf", None) is None or self.idle is not getattr(self, "_idle_seen", None):
@@ -254,7 +259,7 @@ class Function(Component):
     def _refill_dur(self) -> float:
         self._fold_draws()
         a = self.dur.take_array()
-        # What each draw bills when it is an invocation's whole billed time (to the ms up).
+        # What each draw bills when it is an invocation's whole billed time (billed_ms, in bulk).
         ms = np.ceil(a * 1000.0 - 1e-9).astype(np.int64)
         self.dur_cum = [0] + np.cumsum(ms).tolist()
         self.dur_n = len(a)
@@ -270,8 +275,8 @@ class Function(Component):
     def _bill_odd(self, d0: float, init: float, d: float, is_pc: bool) -> None:
         """Bill an invocation whose billed time is not its duration draw alone (a cold start's
         init, dependency latency, a timeout) or that ran on a provisioned environment."""
-        drawn = ceil(d0 * 1000.0 - 1e-9)
-        ms = ceil((init + d) * 1000.0 - 1e-9)
+        drawn = billed_ms(d0)
+        ms = billed_ms(init + d)
         if is_pc:
             self.ms_adjust -= drawn
             self.billed_ms_pc += ms

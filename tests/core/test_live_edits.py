@@ -91,3 +91,23 @@ def test_filter_policy_edits_apply_from_the_current_time():
     sim.run()
     assert sim.acct.filtered == pytest.approx(300, abs=1)
     assert sim.acct.succeeded == pytest.approx(300, abs=2)
+
+
+@pytest.mark.parametrize("pause", [40.0, 40.965, 41.0])
+def test_duration_edit_keeps_the_invocations_and_billing_so_far(pause):
+    # Functions count and bill invocations from their chunk of duration draws (4,096 per
+    # chunk); an edit that replaces the chunk must keep what was handed out, including at
+    # the moment the chunk has just run out (the 4,096th arrival is at 40.96 s).
+    def flow():
+        return scenario([node("api", "ApiGateway"), fn_node("fn", 0.05)], [edge("api", "fn", "invoke")],
+                        [workload("w", "api", {"process": "constant", "rate": 100})], duration=60, period=10)
+
+    sim = Simulation(flow())
+    sim.advance(pause)
+    sim.update(model.apply_set(sim.scenario, "fn.behavior.Duration", {"dist": "const", "value": 0.2}), "slower")
+    sim.run()
+    s = sim.summary()
+    assert s["nodes"]["fn"]["metrics"]["Invocations"]["sum"] == s["accounting"]["created"] == 5999  # none throttled
+    n_before = sum(1 for i in range(1, 6001) if i / 100 < pause)
+    billed_ms = n_before * 50 + (s["accounting"]["created"] - n_before) * 200
+    assert sim.components["fn"].billed_ms_od() == billed_ms
