@@ -149,7 +149,21 @@ class SqsPoller:
             g.mx = v
         self.esm.c_polled += 1
         self.active += 1
-        self._try(t, [ev])
+        b = [ev]
+        inv = self.fn.invoke(t, b, self, None, ev.tmpl.poison, self.report)
+        if inv is None:
+            self._throttled(t, b, 0)
+        else:  # _started, inlined for a batch of one
+            self.t_inv += 1
+            esm = self.esm
+            esm.c_invoked += 1
+            g = esm.g_conc  # Gauge.add, inlined
+            g.s -= t
+            v = g.value = g.value + 1
+            if v > g.mx:
+                g.mx = v
+            if ev.j is not None:
+                self._note_invoked(t, b, inv)
         if not self.ticking:  # as wake() does after a poll
             self._start_ticking(t)
 
@@ -212,42 +226,53 @@ class SqsPoller:
         """Invoke the function with a batch; `tries`: its throttled attempts so far."""
         if tries:
             self.waiting.pop(id(evs), None)
-        esm = self.esm
-        poison = False
+        poison = traced = False
         for ev in evs:
             if ev.tmpl.poison:
                 poison = True
-                break
+            if ev.j is not None:
+                traced = True
         inv = self.fn.invoke(t, evs, self, None, poison, self.report)
         if inv is None:
-            self.t_thr += 1
-            cause = self.fn.last_throttle
-            tries += 1
-            delay = min(2.0 ** (tries - 1), 30.0)
-            deadline = min(ev.vis for ev in evs)
-            if t + delay >= deadline:
-                # The batch's visibility timeout ran out while throttled: release it.
-                esm.why("retry", f"throttled until visibility timeout: {cause}")
-                for ev in evs:
-                    esm.note(ev, t, f"throttled ({cause}); released at visibility timeout")
-                    self.q.release(t, ev)
-                self.active -= 1
-                return
-            esm.why("retry", f"throttled: {cause}")
-            self.waiting[id(evs)] = evs
-            self.kernel.schedule(t + delay, self._retry, (evs, tries))
+            self._throttled(t, evs, tries)
             return
         self.t_inv += 1
+        esm = self.esm
         esm.c_invoked += len(evs)
         g = esm.g_conc  # Gauge.add, inlined
         g.s -= t
         v = g.value = g.value + 1
         if v > g.mx:
             g.mx = v
+        if traced:
+            self._note_invoked(t, evs, inv)
+
+    def _note_invoked(self, t: float, evs: list[Ev], inv) -> None:
+        text = f"invoked {self.fn.id} in a batch of {len(evs)}" + (" (cold start)" if inv.init > 0 else "")
         for ev in evs:
             if ev.j is not None:  # a sampled journey
-                ev.j.append((t, esm.id, f"invoked {self.fn.id} in a batch of {len(evs)}"
-                             + (" (cold start)" if inv.init > 0 else "")))
+                ev.j.append((t, self.esm.id, text))
+
+    def _throttled(self, t: float, evs: list[Ev], tries: int) -> None:
+        """The function throttled the batch: retry it with back-off, or release it once its
+        visibility timeout would run out first."""
+        esm = self.esm
+        self.t_thr += 1
+        cause = self.fn.last_throttle
+        tries += 1
+        delay = min(2.0 ** (tries - 1), 30.0)
+        deadline = min(ev.vis for ev in evs)
+        if t + delay >= deadline:
+            # The batch's visibility timeout ran out while throttled: release it.
+            esm.why("retry", f"throttled until visibility timeout: {cause}")
+            for ev in evs:
+                esm.note(ev, t, f"throttled ({cause}); released at visibility timeout")
+                self.q.release(t, ev)
+            self.active -= 1
+            return
+        esm.why("retry", f"throttled: {cause}")
+        self.waiting[id(evs)] = evs
+        self.kernel.schedule(t + delay, self._retry, (evs, tries))
 
     def _retry(self, t: float, arg: tuple[list[Ev], int]) -> None:
         self._try(t, *arg)
