@@ -74,7 +74,8 @@ class NodeMetrics:
 
     # -- writing (at flush) ------------------------------------------------------
     def counter(self, name: str, k: int, value: float) -> None:
-        self._data[(name, "sum")][k] = value
+        if value:  # (the buffers start at zero)
+            self._data[(name, "sum")][k] = value
 
     def gauge(self, name: str, k: int, avg: float, mx: float) -> None:
         self._data[(name, "avg")][k] = avg
@@ -120,10 +121,16 @@ class NodeMetrics:
         h = self._hist[name]
         if h is None:
             h = self._hist[name] = np.zeros(_H_BINS, dtype=np.int64)
-        idx = np.floor(np.log(np.maximum(a, _H_LO) / _H_LO) / _LOG_RATIO).astype(np.int64) + 1
-        idx[a <= 0] = 0
-        np.clip(idx, 0, _H_BINS - 1, out=idx)
-        h += np.bincount(idx, minlength=_H_BINS)
+        x = np.log(np.maximum(a, _H_LO) / _H_LO)
+        x /= _LOG_RATIO
+        idx = np.floor(x, out=x).astype(np.int64)
+        idx += 1
+        if a.min() <= 0:
+            idx[a <= 0] = 0
+        np.minimum(idx, _H_BINS - 1, out=idx)  # (np.clip's Python wrapper costs more than the work)
+        # Count over the bins the samples span only: the histogram has ~28k bins.
+        lo, hi = int(idx.min()), int(idx.max()) + 1
+        h[lo:hi] += np.bincount(idx - lo, minlength=hi - lo)
 
     # -- reading ---------------------------------------------------------------------
     def series(self, name: str, stat: str, n: int | None = None) -> np.ndarray:
