@@ -74,6 +74,8 @@ class EventSourceMapping(Component):
 
     def flush(self, k: int, b: float, length: float) -> None:
         m = self.m
+        if self.poller is not None:
+            self.poller.settle_counts()
         m.counter("PolledEventCount", k, self.c_polled)
         m.counter("FilteredOutEventCount", k, self.c_filtered)
         m.counter("InvokedEventCount", k, self.c_invoked)

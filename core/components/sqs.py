@@ -29,7 +29,11 @@ class SQSQueue(Component):
         self.inflight: dict[int, Ev] = {}
         self.delayed: dict[int, Ev] = {}
         self.parked_first = None
-        self.c_sent = self.c_recv = self.c_del = 0
+        self.c_sent = 0
+        # Received and deleted messages since the start, and their totals at the last flush: the
+        # mapping that polls this queue reads its PolledEventCount and DeletedEventCount from these.
+        self.recv_total = self.del_total = 0
+        self.recv_mark = self.del_mark = 0
         self.sent_before = 0  # sends in flushed periods (cost adds c_sent)
         self.receives = self.deletes = 0  # API calls, for cost
         self.g_vis = Gauge()
@@ -178,7 +182,7 @@ class SQSQueue(Component):
             g.value -= popped
         if out:
             k = len(out)
-            self.c_recv += k
+            self.recv_total += k
             g = self.g_inv
             g.s -= k * t
             v = g.value = g.value + k
@@ -219,7 +223,7 @@ class SQSQueue(Component):
             self.acct.dead_letter(ev)
             self.dlq.sink(t, ev, self.id)
             return False
-        self.c_recv += 1
+        self.recv_total += 1
         ev.vis = t + self.vt
         if self.fifo:
             self.inflight[ev.id] = ev
@@ -235,7 +239,7 @@ class SQSQueue(Component):
         if self.fifo:
             del self.inflight[ev.id]
         self.g_inv.add(t, -1)
-        self.c_del += 1
+        self.del_total += 1
         self._unlock(t, ev)
 
     def delete_many(self, t: float, evs: list[Ev]) -> None:
@@ -244,7 +248,7 @@ class SQSQueue(Component):
         g = self.g_inv  # Gauge.add, inlined
         g.s += k * t
         g.value -= k
-        self.c_del += k
+        self.del_total += k
         self.deletes += -(-k // 10)
         if self.fifo:
             for ev in evs:
@@ -314,13 +318,14 @@ class SQSQueue(Component):
         m = self.m
         m.counter("NumberOfMessagesSent", k, self.c_sent)
         self.sent_before += self.c_sent
-        m.counter("NumberOfMessagesReceived", k, self.c_recv)
-        m.counter("NumberOfMessagesDeleted", k, self.c_del)
+        m.counter("NumberOfMessagesReceived", k, self.recv_total - self.recv_mark)
+        m.counter("NumberOfMessagesDeleted", k, self.del_total - self.del_mark)
+        self.recv_mark, self.del_mark = self.recv_total, self.del_total
         m.gauge("ApproximateNumberOfMessagesVisible", k, *self.g_vis.close(b, length))
         m.gauge("ApproximateNumberOfMessagesNotVisible", k, *self.g_inv.close(b, length))
         age = self.oldest_age(b)
         m.gauge("ApproximateAgeOfOldestMessage", k, age, age)
-        self.c_sent = self.c_recv = self.c_del = 0
+        self.c_sent = 0
 
     def held(self) -> list[Ev]:
         out = list(self.fresh) + [x[2] for x in self.back] + list(self.inflight.values())

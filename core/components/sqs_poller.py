@@ -41,6 +41,8 @@ class SqsPoller:
         self.heap = esm.kernel._heap
         self.ticking = False
         self.t_thr = self.t_inv = self.t_err = 0
+        self.recv_mark = self.q.recv_total  # the queue's totals when this period began (settle_counts)
+        self.del_mark = self.q.del_total
         self.idle_time = 0.0  # poller-seconds spent long-polling an empty queue (billed receives)
         self._last_idle_t = 0.0
 
@@ -141,13 +143,12 @@ class SqsPoller:
             g.mx = g.value + 1
         ev.rc = 1
         ev.vis = t + q.vt
-        q.c_recv += 1
+        q.recv_total += 1
         g = q.g_inv  # Gauge.add, inlined
         g.s -= t
         v = g.value = g.value + 1
         if v > g.mx:
             g.mx = v
-        self.esm.c_polled += 1
         self.active += 1
         b = [ev]
         inv = self.fn.invoke(t, b, self, None, ev.tmpl.poison, self.report)
@@ -174,8 +175,6 @@ class SqsPoller:
 
     def _receive(self, t: float, n: int) -> list[Ev]:
         evs = self.q.receive(t, n)
-        esm = self.esm
-        esm.c_polled += len(evs)
         flt = self.filter
         if flt is None or not evs:
             return evs
@@ -304,7 +303,7 @@ class SqsPoller:
                 g = q.g_inv
                 g.s += k * t
                 g.value -= k
-                q.c_del += k
+                q.del_total += k
                 q.deletes += -(-k // 10)
             for ev in done:
                 if ev.j is not None:
@@ -313,7 +312,6 @@ class SqsPoller:
                     raise EngineError(f"event {ev.id} given a second outcome")
                 ev.done = True
             self.acct.succeeded += k
-            esm.c_deleted += k
         if failed:
             esm.c_failed += len(failed)
             for ev in failed:
@@ -331,7 +329,6 @@ class SqsPoller:
                 # first round, written out (this runs for most batches under load).
                 evs = q.receive(t, self.batch_size)
                 if evs:
-                    esm.c_polled += len(evs)
                     self.active += 1
                     if len(evs) > self.safe_batch:
                         self._cap_payload(t, evs)
@@ -371,6 +368,15 @@ class SqsPoller:
         if not self.ticking:
             quiet = max(0.0, elapsed - self._last_idle_t) * min(START_CONCURRENCY, self.cap)
         return (self.idle_time + quiet) / LONG_POLL
+
+    def settle_counts(self) -> None:
+        """The period's PolledEventCount and DeletedEventCount, from the queue's totals: every
+        message received from the queue is polled by this mapping (one per queue), and every one
+        deleted was processed or filtered out by it."""
+        esm, q = self.esm, self.q
+        esm.c_polled = q.recv_total - self.recv_mark
+        esm.c_deleted = q.del_total - self.del_mark - esm.c_filtered
+        self.recv_mark, self.del_mark = q.recv_total, q.del_total
 
     def on_flush(self, b: float) -> None:
         pass

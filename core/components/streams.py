@@ -391,6 +391,9 @@ class StreamPoller:
             # Back-to-back reads while records are available.
             self._poll(t, lane)
 
+    def settle_counts(self) -> None:
+        """(This poller counts as it goes.)"""
+
     def on_flush(self, b: float) -> None:
         for lane in self.lanes:
             if not lane.busy and not lane.work:
