@@ -23,7 +23,11 @@ class SQSQueue(Component):
         self.groups: dict[str, deque[Ev]] = {}  # FIFO: visible messages per group
         self.ready: deque[str] = deque()  # FIFO: groups with visible messages and none in flight
         self.locked: set[str] = set()  # FIFO: groups with messages in flight
+        # Visible messages, a time-weighted level kept as base.Gauge keeps one (its area is
+        # vis_s + n_visible * now), inlined: it changes for nearly every message.
         self.n_visible = 0
+        self.vis_s = 0.0
+        self.vis_mx = 0
         # FIFO: received messages by id (a group unlocks when none of its own is left). A
         # standard queue's in-flight messages are held by their batch or scheduled return.
         self.inflight: dict[int, Ev] = {}
@@ -36,7 +40,6 @@ class SQSQueue(Component):
         self.recv_mark = self.del_mark = 0
         self.sent_before = 0  # sends in flushed periods (cost adds c_sent)
         self.receives = self.deletes = 0  # API calls, for cost
-        self.g_vis = Gauge()
         self.g_inv = Gauge()
         self.poller = None  # set by the event source mapping that polls this queue
         self.direct = None  # the poller, when sends may be handed to it directly (accept)
@@ -85,12 +88,10 @@ class SQSQueue(Component):
                             return
                     elif p.ticking:
                         # Every batch is busy: it waits (a poll now would find no room).
-                        self.n_visible += 1
-                        g = self.g_vis  # Gauge.add, inlined
-                        g.s -= t
-                        v = g.value = g.value + 1
-                        if v > g.mx:
-                            g.mx = v
+                        n = self.n_visible = self.n_visible + 1
+                        self.vis_s -= t
+                        if n > self.vis_mx:
+                            self.vis_mx = n
                         self.fresh.append(ev)
                         return
         if self.delay > 0:
@@ -108,15 +109,19 @@ class SQSQueue(Component):
         self.c_sent += 1
         if self.parked_first is None:
             self.parked_first = t
-        self.g_vis.add(t, 1)
+        self._vis_add(t, 1)
+
+    def _vis_add(self, t: float, d: int) -> None:
+        n = self.n_visible = self.n_visible + d
+        self.vis_s -= d * t
+        if n > self.vis_mx:
+            self.vis_mx = n
 
     def _make_visible(self, t: float, ev: Ev, returned: bool = False) -> None:
-        self.n_visible += 1
-        g = self.g_vis  # Gauge.add, inlined: this runs for every message sent
-        g.s -= t
-        v = g.value = g.value + 1
-        if v > g.mx:
-            g.mx = v
+        n = self.n_visible = self.n_visible + 1  # _vis_add, inlined: this runs for every message sent
+        self.vis_s -= t
+        if n > self.vis_mx:
+            self.vis_mx = n
         if self.fifo:
             g = ev.group or "default"
             q = self.groups.get(g)
@@ -176,10 +181,8 @@ class SQSQueue(Component):
             ev.vis = vis
             out.append(ev)
         if popped:
-            self.n_visible -= popped
-            g = self.g_vis  # Gauge.add, inlined
-            g.s += popped * t
-            g.value -= popped
+            self.n_visible -= popped  # _vis_add, inlined (a decrease leaves the maximum)
+            self.vis_s += popped * t
         if out:
             k = len(out)
             self.recv_total += k
@@ -199,8 +202,7 @@ class SQSQueue(Component):
             q = self.groups[g]
             while q and len(out) < n:
                 ev = q.popleft()
-                self.n_visible -= 1
-                self.g_vis.add(t, -1)
+                self._vis_add(t, -1)
                 if ev.sent < limit:
                     self._expire(t, ev)
                     continue
@@ -304,13 +306,11 @@ class SQSQueue(Component):
         limit = t - self.retention
         while self.fresh and self.fresh[0].sent < limit:
             ev = self.fresh.popleft()
-            self.n_visible -= 1
-            self.g_vis.add(t, -1)
+            self._vis_add(t, -1)
             self._expire(t, ev)
         while self.back and self.back[0][0] < limit:
             ev = heapq.heappop(self.back)[2]
-            self.n_visible -= 1
-            self.g_vis.add(t, -1)
+            self._vis_add(t, -1)
             self._expire(t, ev)
 
     def flush(self, k: int, b: float, length: float) -> None:
@@ -321,7 +321,11 @@ class SQSQueue(Component):
         m.counter("NumberOfMessagesReceived", k, self.recv_total - self.recv_mark)
         m.counter("NumberOfMessagesDeleted", k, self.del_total - self.del_mark)
         self.recv_mark, self.del_mark = self.recv_total, self.del_total
-        m.gauge("ApproximateNumberOfMessagesVisible", k, *self.g_vis.close(b, length))
+        n = self.n_visible  # (Gauge.close)
+        m.gauge("ApproximateNumberOfMessagesVisible", k, (self.vis_s + n * b) / length if length > 0 else n,
+                self.vis_mx)
+        self.vis_s = -n * b
+        self.vis_mx = n
         m.gauge("ApproximateNumberOfMessagesNotVisible", k, *self.g_inv.close(b, length))
         age = self.oldest_age(b)
         m.gauge("ApproximateAgeOfOldestMessage", k, age, age)

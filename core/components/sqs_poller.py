@@ -138,9 +138,8 @@ class SqsPoller:
         queue: what the queue's receive and _poll_now would do, without the round trip."""
         q = self.q
         q.receives += self.recv_calls
-        g = q.g_vis  # visible for an instant: only the maximum can change
-        if g.value + 1 > g.mx:
-            g.mx = g.value + 1
+        if q.vis_mx < 1:  # visible for an instant (the queue was empty): only the maximum changes
+            q.vis_mx = 1
         ev.rc = 1
         ev.vis = t + q.vt
         q.recv_total += 1
