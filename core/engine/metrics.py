@@ -14,6 +14,7 @@ import numpy as np
 COUNTER, GAUGE, DIST = "counter", "gauge", "distribution"
 DIST_STATS = ("avg", "p50", "p90", "p99", "max", "count")
 EXACT_LIMIT = 200_000  # keep raw samples for exact percentiles up to this many per metric
+HIST_BATCH = 50_000  # past it, histogram the samples this many at a time
 
 # Global histogram for run-wide percentiles once samples exceed EXACT_LIMIT.
 _H_LO, _H_RATIO, _H_BINS = 1e-6, 1.001, 27_700
@@ -68,6 +69,10 @@ class NodeMetrics:
                 self._data[(name, st)] = np.zeros(n_periods)
         self._raw: dict[str, list] = {n: [] for n, t in self.types.items() if t == DIST}
         self._hist: dict[str, np.ndarray | None] = {n: None for n in self._raw}
+        # Samples past EXACT_LIMIT wait here and go into the histogram HIST_BATCH at a time (one
+        # histogram update per period costs more than the update's work at a typical period's size).
+        self._hold: dict[str, list[np.ndarray]] = {n: [] for n in self._raw}
+        self._held: dict[str, int] = {n: 0 for n in self._raw}
         self._dsum: dict[str, float] = {n: 0.0 for n in self._raw}
         self._dcount: dict[str, int] = {n: 0 for n in self._raw}
         self._dmax: dict[str, float] = {n: 0.0 for n in self._raw}
@@ -90,7 +95,7 @@ class NodeMetrics:
         if not n:
             return
         total = sum(values)
-        a = np.array(values, dtype=float)
+        a = np.fromiter(values, dtype=float, count=n)
         a.sort()
         d = self._data
         d[(name, "avg")][k] = total / n
@@ -115,7 +120,17 @@ class NodeMetrics:
                 self._to_hist(name, np.concatenate(raw))
                 self._raw[name] = None
         else:
-            self._to_hist(name, a)
+            self._hold[name].append(a)
+            self._held[name] += n
+            if self._held[name] >= HIST_BATCH:
+                self._fold_hold(name)
+
+    def _fold_hold(self, name: str) -> None:
+        hold = self._hold[name]
+        if hold:
+            self._to_hist(name, np.concatenate(hold) if len(hold) > 1 else hold[0])
+            self._hold[name] = []
+            self._held[name] = 0
 
     def _to_hist(self, name: str, a: np.ndarray) -> None:
         h = self._hist[name]
@@ -164,6 +179,7 @@ class NodeMetrics:
             a = np.concatenate(raw)
             p50, p90, p99 = (float(x) for x in np.percentile(a, (50, 90, 99)))
         else:
+            self._fold_hold(name)
             p50, p90, p99 = (self._hist_q(name, q) for q in (0.5, 0.9, 0.99))
         return {"avg": self._dsum[name] / c, "p50": p50, "p90": p90, "p99": p99,
                 "max": self._dmax[name], "count": c}
