@@ -34,6 +34,7 @@ class ApiGateway(Component):
         self.itimeout = float(ms) / 1000.0
         self.rate = float(prop(node, "ThrottlingRateLimit"))
         self.burst = float(prop(node, "ThrottlingBurstLimit"))
+        self.burst_less_one = self.burst - 1.0  # the bucket right after a full one admits a request
         self.one_token = self._refill_time(1.0)
         if hasattr(self, "tokens"):  # an edit mid-run
             self.full_at = self._full_from(self.tok_t)
@@ -58,7 +59,7 @@ class ApiGateway(Component):
         self.c_count += 1
         if t >= self.full_at:
             # The bucket has refilled to its burst limit (the usual case): take one token.
-            self.tokens = self.burst - 1.0
+            self.tokens = self.burst_less_one
             self.tok_t = t
             self.full_at = t + self.one_token
         else:
