@@ -19,6 +19,7 @@ class EventSourceMapping(Component):
         self.c_dropped = self.c_deleted = self.c_onfail = 0
         self.d_iter: list[float] = []
         self.g_conc = Gauge()
+        self.conc_of = None  # the function whose ConcurrentExecutions is this mapping's Concurrency
         self.poller = None
         super().__init__(sim, node)
 
@@ -84,12 +85,17 @@ class EventSourceMapping(Component):
         m.counter("DeletedEventCount", k, self.c_deleted)
         m.counter("OnFailureDestinationDeliveredEventCount", k, self.c_onfail)
         m.dist("IteratorAge", k, self.d_iter)
-        m.gauge("Concurrency", k, *self.g_conc.close(b, length))
+        if self.conc_of is None:  # (otherwise the function writes it: Function.flush)
+            m.gauge("Concurrency", k, *self.g_conc.close(b, length))
         self.c_polled = self.c_filtered = self.c_invoked = self.c_failed = 0
         self.c_dropped = self.c_deleted = self.c_onfail = 0
         self.d_iter = []
         if self.poller is not None:
             self.poller.on_flush(b)
+
+    def concurrency(self) -> int:
+        """Batches being processed now."""
+        return self.conc_of.conc if self.conc_of is not None else int(self.g_conc.value)
 
     def held(self) -> list[Ev]:
         return self.poller.held() if self.poller is not None else []

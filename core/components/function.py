@@ -82,6 +82,7 @@ class Function(Component):
         self.d_init: list[float] = []
         self.g_s = 0.0  # the concurrency gauge's area is g_s + conc * now (see base.Gauge)
         self.g_max = 0
+        self.conc_mirrors: list = []  # metrics of mappings whose Concurrency is this gauge (SqsPoller)
         # Duration draws, one per invocation: they also count and bill invocations in bulk
         # (see _refill_dur). The chunk being handed out is dur_buf (popped from its end).
         self.dur_buf: list[float] | None = None
@@ -372,7 +373,10 @@ class Function(Component):
         m.dist("InitDuration", k, self.d_init)
         m.dist("AsyncEventAge", k, q.d_age)
         c = self.conc
-        m.gauge("ConcurrentExecutions", k, (self.g_s + c * b) / length if length else c, self.g_max)
+        avg = (self.g_s + c * b) / length if length else c
+        m.gauge("ConcurrentExecutions", k, avg, self.g_max)
+        for mm in self.conc_mirrors:
+            mm.gauge("Concurrency", k, avg, self.g_max)
         self.g_s = -c * b
         self.g_max = c
         self.c_err = self.c_thr = self.c_cold = 0

@@ -41,6 +41,14 @@ class SqsPoller:
         self.heap = esm.kernel._heap
         self.ticking = False
         self.t_thr = self.t_inv = self.t_err = 0
+        # While this mapping is the only thing that invokes its function, the mapping's
+        # Concurrency is the function's ConcurrentExecutions and its batches started are the
+        # function's invocations: the hot paths then count neither (see _exclusive).
+        self.exclusive = esm.sim.sole_invoker(self.fn.id) == esm.id
+        self.inv_mark = self.fn.invocations()  # (exclusive) the function's count at the last tick
+        if self.exclusive:
+            esm.conc_of = self.fn
+            self.fn.conc_mirrors.append(esm.m)
         self.recv_mark = self.q.recv_total  # the queue's totals when this period began (settle_counts)
         self.del_mark = self.q.del_total
         self.idle_time = 0.0  # poller-seconds spent long-polling an empty queue (billed receives)
@@ -64,8 +72,21 @@ class SqsPoller:
         # Batches up to this many messages cannot pass the 6 MB invoke payload cap.
         self.safe_batch = PAYLOAD_CAP // (esm.sim.largest_payload() + RECORD_OVERHEAD)
         self.q.refresh_direct()
+        if self.exclusive and esm.sim.sole_invoker(self.fn.id) != esm.id:
+            self._stop_mirroring()
         if esm.enabled:
             self.wake(esm.kernel.now)
+
+    def _stop_mirroring(self) -> None:
+        """An edit made something else invoke the function: count from now on, starting from the
+        function's own figures (until now they were this mapping's too)."""
+        fn, esm = self.fn, self.esm
+        self.exclusive = False
+        esm.conc_of = None
+        fn.conc_mirrors.remove(esm.m)
+        g = esm.g_conc
+        g.value, g.s, g.mx = fn.conc, fn.g_s, fn.g_max
+        self.t_inv = fn.invocations() - self.inv_mark
 
     def start(self) -> None:
         if self.esm.created_at > 0:
@@ -153,15 +174,16 @@ class SqsPoller:
         inv = self.fn.invoke(t, b, self, None, ev.tmpl.poison, self.report)
         if inv is None:
             self._throttled(t, b, 0)
-        else:  # _started, inlined for a batch of one
-            self.t_inv += 1
+        else:  # _try's success path, inlined for a batch of one
             esm = self.esm
             esm.c_invoked += 1
-            g = esm.g_conc  # Gauge.add, inlined
-            g.s -= t
-            v = g.value = g.value + 1
-            if v > g.mx:
-                g.mx = v
+            if not self.exclusive:
+                self.t_inv += 1
+                g = esm.g_conc  # Gauge.add, inlined
+                g.s -= t
+                v = g.value = g.value + 1
+                if v > g.mx:
+                    g.mx = v
             if ev.j is not None:
                 self._note_invoked(t, b, inv)
         if not self.ticking:  # as wake() does after a poll
@@ -234,14 +256,15 @@ class SqsPoller:
         if inv is None:
             self._throttled(t, evs, tries)
             return
-        self.t_inv += 1
         esm = self.esm
         esm.c_invoked += len(evs)
-        g = esm.g_conc  # Gauge.add, inlined
-        g.s -= t
-        v = g.value = g.value + 1
-        if v > g.mx:
-            g.mx = v
+        if not self.exclusive:
+            self.t_inv += 1
+            g = esm.g_conc  # Gauge.add, inlined
+            g.s -= t
+            v = g.value = g.value + 1
+            if v > g.mx:
+                g.mx = v
         if traced:
             self._note_invoked(t, evs, inv)
 
@@ -280,9 +303,10 @@ class SqsPoller:
         q = self.q
         evs = inv.payload
         self.active -= 1
-        g = esm.g_conc  # Gauge.add, inlined
-        g.s += t
-        g.value -= 1
+        if not self.exclusive:
+            g = esm.g_conc  # Gauge.add, inlined
+            g.s += t
+            g.value -= 1
         failed = None
         done = evs
         if inv.err is not None:
@@ -342,6 +366,10 @@ class SqsPoller:
     # -- scaling ------------------------------------------------------------------------
     def _tick(self, t: float, _=None) -> None:
         q = self.q
+        if self.exclusive:
+            n = self.fn.invocations()
+            self.t_inv = n - self.inv_mark
+            self.inv_mark = n
         if self.t_thr:
             self.target = max(FLOOR, self.target // 2)
         elif self.t_inv and self.t_err * 2 > self.t_inv:

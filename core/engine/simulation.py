@@ -124,6 +124,14 @@ class Simulation:
         return [src for (src, r), lst in self._edges.items() if r == role
                 for c, _ in lst if c.id == node_id]
 
+    def sole_invoker(self, fn_id: str) -> str | None:
+        """The one node that invokes function `fn_id` (its only incoming edge), or None when
+        several do or a workload invokes it directly."""
+        if any(w.target == fn_id for w in self.scenario.workloads):
+            return None
+        srcs = {e.source for e in self.scenario.edges if e.target == fn_id}
+        return srcs.pop() if len(srcs) == 1 else None
+
     def largest_payload(self) -> int:
         """Bytes of the largest payload any instance can carry (every instance reuses the
         template of a workload event or a schedule's Input)."""

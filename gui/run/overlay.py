@@ -424,7 +424,7 @@ class CanvasOverlay:
                         pills.append(Pill(f"oldest {fmt_age(age)}", "busy" if age > 60 else "neutral",
                                           tip="ApproximateAgeOfOldestMessage"))
         elif kind == "EventSourceMapping":
-            conc = c.g_conc.value
+            conc = c.concurrency()
             cap = c.max_concurrency
             text = f"batches {conc:.0f}/{cap}" if cap is not None else f"batches {conc:.0f}"
             level = "full" if cap and conc >= cap else "neutral"

@@ -239,3 +239,78 @@ def test_six_mb_invoke_payload_cap_splits_a_batch(size, invocations):
     sim = run(sc)
     assert metric(sim, "fn", "Invocations") == invocations
     assert metric(sim, "esm", "DeletedEventCount") == 10
+
+
+def _all_series(sim):
+    return {(nid, key): arr[: sim.k].tolist() for nid, m in sim.metrics.items() for key, arr in m._data.items()}
+
+
+def _busy_flow(extra_workload=None, fn_props=None, poison=0.03, esm_props=None):
+    # Enough traffic to throttle at reserved concurrency 15 and fail now and then, so the
+    # mapping's scaling (which reads its batches started and failed) is exercised.
+    events = [{"weight": 1 - poison, "payload": {"ok": 1}}, {"weight": poison, "payload": {"bad": 1}, "poison": True}]
+    sc = sqs_flow({"RedrivePolicy": {"maxReceiveCount": 2}}, esm_props=esm_props,
+                  fn_props={"ReservedConcurrentExecutions": 15, **(fn_props or {})},
+                  duration={"dist": "exp", "mean": 0.1}, events=events, sim_s=180,
+                  arrivals={"process": "poisson", "rate": 120})
+    d = sc.to_dict()
+    d["nodes"].append(fn_node("other", 0.05))
+    d["workloads"].append(extra_workload or workload("w2", "other", {"process": "poisson", "rate": 20},
+                                                     InvocationType="RequestResponse"))
+    return model.from_dict(d)
+
+
+def _counting(monkeypatch):
+    from core.engine.simulation import Simulation
+
+    monkeypatch.setattr(Simulation, "sole_invoker", lambda self, fn_id: None)
+
+
+@pytest.mark.parametrize("kw", [{}, {"poison": 0.45, "esm_props": {"BatchSize": 1}}], ids=["throttled", "half-failing"])
+def test_a_mapping_that_alone_invokes_its_function_shares_its_concurrency(monkeypatch, kw):
+    # The mapping's Concurrency and its batches started are then read off the function
+    # (SqsPoller.exclusive); every figure must be the one the mapping counts itself. With
+    # nearly half the batches failing, the scaling's "mostly failing" test reads that count.
+    sim = run(_busy_flow(**kw))
+    assert sim.components["esm"].poller.exclusive
+    assert sim.series("esm", "Concurrency", "avg").tolist() == sim.series("fn", "ConcurrentExecutions", "avg").tolist()
+    assert metric(sim, "fn", "Throttles") > 0 and metric(sim, "esm", "FailedInvokeEventCount") > 0
+    mirrored = _all_series(sim)
+    _counting(monkeypatch)
+    counted = run(_busy_flow(**kw))
+    assert not counted.components["esm"].poller.exclusive
+    assert _all_series(counted) == mirrored
+
+
+def test_a_function_also_invoked_elsewhere_keeps_the_mappings_own_concurrency():
+    sc = _busy_flow(workload("w2", "fn", {"process": "poisson", "rate": 20}, InvocationType="RequestResponse"),
+                    fn_props={"ReservedConcurrentExecutions": 40})
+    sim = run(sc)
+    assert not sim.components["esm"].poller.exclusive
+    esm = sim.series("esm", "Concurrency", "avg")
+    fn = sim.series("fn", "ConcurrentExecutions", "avg")
+    assert (esm <= fn + 1e-9).all() and esm.sum() < fn.sum()
+
+
+def test_an_edit_that_invokes_the_function_elsewhere_hands_the_counts_over(monkeypatch):
+    # Mid-run, a second workload is pointed at the mapping's function: from then on the
+    # mapping counts its own batches, starting from the function's figures.
+    def run_with_edit():
+        from core.engine.simulation import Simulation
+
+        sim = Simulation(_busy_flow())
+        sim.advance(60.5)
+        d = sim.scenario.to_dict()
+        d["workloads"][1]["target"] = "fn"
+        sim.update(model.from_dict(d), "w2 → fn")
+        sim.run()
+        return sim
+
+    sim = run_with_edit()
+    assert not sim.components["esm"].poller.exclusive and sim.components["esm"].conc_of is None
+    esm = sim.series("esm", "Concurrency", "avg")
+    fn = sim.series("fn", "ConcurrentExecutions", "avg")
+    assert esm[:60].tolist() == fn[:60].tolist() and esm[100:].sum() < fn[100:].sum()
+    edited = _all_series(sim)
+    _counting(monkeypatch)
+    assert _all_series(run_with_edit()) == edited
