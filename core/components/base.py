@@ -35,13 +35,16 @@ class Gauge:
 
     def close(self, b: float, length: float) -> tuple[float, float]:
         """End the period at b: return (avg, max) and start the next one."""
-        v = self.value
-        area = self.s + v * b
-        avg = area / length if length > 0 else v
-        mx = self.mx
-        self.s = -v * b
+        v, mx = self.value, self.mx
+        avg, self.s = close_level(self.s, v, b, length)
         self.mx = v
         return avg, mx
+
+
+def close_level(s: float, value: float, b: float, length: float) -> tuple[float, float]:
+    """For a level kept as a Gauge keeps one (area `s + value * now`): the average over the
+    period ending at b (`length` seconds), and the `s` the next period starts from."""
+    return ((s + value * b) / length if length > 0 else value), -value * b
 
 
 class Component:

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from core.catalog import behav, prop
-from core.components.base import Component
+from core.components.base import Component, close_level
 from core.engine.events import Ev
 from core.engine.rand import Sampler, Uniform, as_dist
 
@@ -372,13 +372,11 @@ class Function(Component):
         m.dist("Duration", k, self.d_dur)
         m.dist("InitDuration", k, self.d_init)
         m.dist("AsyncEventAge", k, q.d_age)
-        c = self.conc
-        avg = (self.g_s + c * b) / length if length else c
+        avg, self.g_s = close_level(self.g_s, self.conc, b, length)
         m.gauge("ConcurrentExecutions", k, avg, self.g_max)
         for mm in self.conc_mirrors:
             mm.gauge("Concurrency", k, avg, self.g_max)
-        self.g_s = -c * b
-        self.g_max = c
+        self.g_max = self.conc
         self.c_err = self.c_thr = self.c_cold = 0
         self.c_spill = self.c_pcinv = self.c_recursive = 0
         q.c_recv = q.c_drop = q.c_dlq_err = q.c_dest_fail = 0

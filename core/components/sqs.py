@@ -10,7 +10,7 @@ import heapq
 from collections import deque
 
 from core.catalog import get_path, prop
-from core.components.base import Component, Gauge
+from core.components.base import Component, Gauge, close_level
 from core.engine.events import Ev
 
 
@@ -321,11 +321,9 @@ class SQSQueue(Component):
         m.counter("NumberOfMessagesReceived", k, self.recv_total - self.recv_mark)
         m.counter("NumberOfMessagesDeleted", k, self.del_total - self.del_mark)
         self.recv_mark, self.del_mark = self.recv_total, self.del_total
-        n = self.n_visible  # (Gauge.close)
-        m.gauge("ApproximateNumberOfMessagesVisible", k, (self.vis_s + n * b) / length if length > 0 else n,
-                self.vis_mx)
-        self.vis_s = -n * b
-        self.vis_mx = n
+        avg, self.vis_s = close_level(self.vis_s, self.n_visible, b, length)
+        m.gauge("ApproximateNumberOfMessagesVisible", k, avg, self.vis_mx)
+        self.vis_mx = self.n_visible
         m.gauge("ApproximateNumberOfMessagesNotVisible", k, *self.g_inv.close(b, length))
         age = self.oldest_age(b)
         m.gauge("ApproximateAgeOfOldestMessage", k, age, age)

@@ -43,7 +43,8 @@ class SqsPoller:
         self.t_thr = self.t_inv = self.t_err = 0
         # While this mapping is the only thing that invokes its function, the mapping's
         # Concurrency is the function's ConcurrentExecutions and its batches started are the
-        # function's invocations: the hot paths then count neither (see _exclusive).
+        # function's invocations: the hot paths then count neither (see _count_started and
+        # _stop_mirroring).
         self.exclusive = esm.sim.sole_invoker(self.fn.id) == esm.id
         self.inv_mark = self.fn.invocations()  # (exclusive) the function's count at the last tick
         if self.exclusive:
@@ -175,15 +176,9 @@ class SqsPoller:
         if inv is None:
             self._throttled(t, b, 0)
         else:  # _try's success path, inlined for a batch of one
-            esm = self.esm
-            esm.c_invoked += 1
+            self.esm.c_invoked += 1
             if not self.exclusive:
-                self.t_inv += 1
-                g = esm.g_conc  # Gauge.add, inlined
-                g.s -= t
-                v = g.value = g.value + 1
-                if v > g.mx:
-                    g.mx = v
+                self._count_started(t)
             if ev.j is not None:
                 self._note_invoked(t, b, inv)
         if not self.ticking:  # as wake() does after a poll
@@ -256,17 +251,16 @@ class SqsPoller:
         if inv is None:
             self._throttled(t, evs, tries)
             return
-        esm = self.esm
-        esm.c_invoked += len(evs)
+        self.esm.c_invoked += len(evs)
         if not self.exclusive:
-            self.t_inv += 1
-            g = esm.g_conc  # Gauge.add, inlined
-            g.s -= t
-            v = g.value = g.value + 1
-            if v > g.mx:
-                g.mx = v
+            self._count_started(t)
         if traced:
             self._note_invoked(t, evs, inv)
+
+    def _count_started(self, t: float) -> None:
+        """Count a batch just started (unless the function's own figures are the mapping's)."""
+        self.t_inv += 1
+        self.esm.g_conc.add(t, 1)
 
     def _note_invoked(self, t: float, evs: list[Ev], inv) -> None:
         text = f"invoked {self.fn.id} in a batch of {len(evs)}" + (" (cold start)" if inv.init > 0 else "")
