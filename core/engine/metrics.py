@@ -72,7 +72,6 @@ class NodeMetrics:
         # Samples past EXACT_LIMIT wait here and go into the histogram HIST_BATCH at a time (one
         # histogram update per period costs more than the update's work at a typical period's size).
         self._hold: dict[str, list[np.ndarray]] = {n: [] for n in self._raw}
-        self._held: dict[str, int] = {n: 0 for n in self._raw}
         self._dsum: dict[str, float] = {n: 0.0 for n in self._raw}
         self._dcount: dict[str, int] = {n: 0 for n in self._raw}
         self._dmax: dict[str, float] = {n: 0.0 for n in self._raw}
@@ -117,12 +116,13 @@ class NodeMetrics:
         if raw is not None:
             raw.append(a)
             if self._dcount[name] > EXACT_LIMIT:
-                self._to_hist(name, np.concatenate(raw))
+                self._hold[name] = raw
                 self._raw[name] = None
+                self._fold_hold(name)
         else:
-            self._hold[name].append(a)
-            self._held[name] += n
-            if self._held[name] >= HIST_BATCH:
+            hold = self._hold[name]
+            hold.append(a)
+            if sum(len(x) for x in hold) >= HIST_BATCH:
                 self._fold_hold(name)
 
     def _fold_hold(self, name: str) -> None:
@@ -130,7 +130,6 @@ class NodeMetrics:
         if hold:
             self._to_hist(name, np.concatenate(hold) if len(hold) > 1 else hold[0])
             self._hold[name] = []
-            self._held[name] = 0
 
     def _to_hist(self, name: str, a: np.ndarray) -> None:
         h = self._hist[name]
