@@ -13,6 +13,8 @@ from core.engine.events import Ev
 
 class EventSourceMapping(Component):
     kind = "EventSourceMapping"
+    # The per-period counters live in slots (see base.Component).
+    __slots__ = ("c_invoked", "c_failed", "c_polled", "c_deleted", "c_filtered", "c_dropped", "c_onfail")
 
     def __init__(self, sim, node):
         self.c_polled = self.c_filtered = self.c_invoked = self.c_failed = 0

@@ -66,6 +66,14 @@ class Inv:
 class Function(Component):
     kind = "Function"
     consumes_records = True
+    # What invocations and their period's metrics touch lives in slots (see base.Component).
+    __slots__ = (
+        "conc", "pc_busy", "warm", "tokens", "tok_t", "scale_cap", "scale_rate", "reserved", "pc",
+        "pool", "timeout", "err_rate", "u", "deps", "emits", "heap", "seq", "complete_cb", "spare",
+        "c_err", "c_thr", "c_cold", "c_spill", "c_pcinv", "c_recursive", "last_throttle", "inv_mark",
+        "d_dur", "d_init", "g_s", "g_max", "conc_mirrors", "dur", "cold", "idle", "dur_buf", "dur_n",
+        "dur_cum", "draws_done", "draw_ms_done", "ms_adjust", "billed_ms_pc", "idle_buf",
+    )
 
     def __init__(self, sim, node):
         self.conc = 0

@@ -16,6 +16,12 @@ from core.engine.events import Ev
 
 class SQSQueue(Component):
     kind = "SQSQueue"
+    # What sends, receives and deletes touch lives in slots (see base.Component).
+    __slots__ = (
+        "fresh", "back", "n_visible", "vis_s", "vis_mx", "c_sent", "recv_total", "del_total",
+        "receives", "deletes", "g_inv", "poller", "direct", "vt", "retention", "delay", "fifo",
+        "max_receive", "dlq",
+    )
 
     def __init__(self, sim, node):
         self.fresh: deque[Ev] = deque()  # visible, in send order
@@ -158,9 +164,8 @@ class SQSQueue(Component):
             # Only messages never received, the oldest unexpired (so all are): up to n in
             # send order. A first receive never passes maxReceiveCount (at least 1).
             popped = len(fresh) if len(fresh) < n else n
-            pop = fresh.popleft
             for _ in range(popped):
-                ev = pop()
+                ev = fresh.popleft()
                 ev.rc = 1
                 ev.vis = vis
                 out.append(ev)

@@ -24,6 +24,13 @@ RECORD_OVERHEAD = 500  # bytes of SQS record metadata per message in the invoke 
 
 
 class SqsPoller:
+    __slots__ = (
+        "esm", "q", "fn", "kernel", "acct", "heap", "target", "active", "open", "waiting",
+        "poll_scheduled", "polling", "ticking", "t_thr", "t_inv", "t_err", "exclusive", "inv_mark",
+        "recv_mark", "del_mark", "idle_time", "_last_idle_t", "batch_size", "cap", "filter", "report",
+        "window", "start_at", "direct", "recv_calls", "safe_batch",
+    )
+
     def __init__(self, esm):
         self.esm = esm
         self.q = esm.source
