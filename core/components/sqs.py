@@ -151,7 +151,7 @@ class SQSQueue(Component):
     def receive(self, t: float, n: int) -> list[Ev]:
         """ReceiveMessage for up to n messages: oldest first; expired ones are dropped and
         ones past maxReceiveCount move to the DLQ on this receive, as SQS does."""
-        self.receives += -(-n // 10)  # ReceiveMessage returns at most 10 per call
+        self.receives += 1 if n <= 10 else -(-n // 10)  # ReceiveMessage returns at most 10 per call
         out: list[Ev] = []
         if self.fifo:
             return self._receive_fifo(t, n)

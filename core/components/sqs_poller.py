@@ -328,7 +328,7 @@ class SqsPoller:
                 g.s += k * t
                 g.value -= k
                 q.del_total += k
-                q.deletes += -(-k // 10)
+                q.deletes += 1 if k <= 10 else -(-k // 10)  # up to 10 per call
             for ev in done:
                 if ev.j is not None:
                     esm.note(ev, t, "processed and deleted")
@@ -345,24 +345,26 @@ class SqsPoller:
         if q.fifo:
             if q.ready:
                 self.wake(t)
-        elif q.n_visible > 0:
-            heap = self.heap
-            if q.direct is self and not self.poll_scheduled and t >= self.start_at \
-                    and self.active < self.target and (not heap or heap[0][0] > t):
-                # The room this batch left takes the next one at once: wake() and _poll_now's
-                # first round, written out (this runs for most batches under load).
-                evs = q.receive(t, self.batch_size)
-                if evs:
-                    self.active += 1
-                    if len(evs) > self.safe_batch:
-                        self._cap_payload(t, evs)
-                    self._try(t, evs)
-                if q.n_visible > 0:
-                    self._poll_here(t)  # the next rounds
-                if not self.ticking:  # as wake() does after a poll
-                    self._start_ticking(t)
-                return
+            return
+        if q.n_visible <= 0:  # (a short jump: CPython specializes only a compare that jumps near)
+            return
+        heap = self.heap
+        if q.direct is not self or self.poll_scheduled or t < self.start_at \
+                or self.active >= self.target or (heap and heap[0][0] <= t):
             self.wake(t)
+            return
+        # The room this batch left takes the next one at once: wake() and _poll_now's
+        # first round, written out (this runs for most batches under load).
+        evs = q.receive(t, self.batch_size)
+        if evs:
+            self.active += 1
+            if len(evs) > self.safe_batch:
+                self._cap_payload(t, evs)
+            self._try(t, evs)
+        if q.n_visible > 0:
+            self._poll_here(t)  # the next rounds
+        if not self.ticking:  # as wake() does after a poll
+            self._start_ticking(t)
 
     # -- scaling ------------------------------------------------------------------------
     def _tick(self, t: float, _=None) -> None:
