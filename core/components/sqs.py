@@ -18,7 +18,7 @@ class SQSQueue(Component):
     kind = "SQSQueue"
     # What sends, receives and deletes touch lives in slots (see base.Component).
     __slots__ = (
-        "fresh", "back", "n_visible", "vis_s", "vis_mx", "c_sent", "recv_total", "del_total",
+        "fresh", "back", "n_visible", "vis_s", "vis_mx", "c_sent", "recv_total", "del_total", "taken",
         "receives", "deletes", "g_inv", "poller", "direct", "vt", "retention", "delay", "fifo",
         "max_receive", "dlq",
     )
@@ -43,6 +43,9 @@ class SQSQueue(Component):
         # Received and deleted messages since the start, and their totals at the last flush: the
         # mapping that polls this queue reads its PolledEventCount and DeletedEventCount from these.
         self.recv_total = self.del_total = 0
+        # Messages handed straight to an idle long poll (SqsPoller.take_sent), each sent, received
+        # and invoked: counted once here, and as all three by settle_takes().
+        self.taken = 0
         self.recv_mark = self.del_mark = 0
         self.sent_before = 0  # sends in flushed periods (cost adds c_sent)
         self.receives = self.deletes = 0  # API calls, for cost
@@ -77,12 +80,8 @@ class SQSQueue(Component):
     # -- sending -----------------------------------------------------------------------
     def accept(self, t: float, ev: Ev) -> None:
         """SendMessage."""
-        self.c_sent += 1
         ev.sent = t
-        ev.rc = 0
-        if ev.j is not None:
-            self.note(ev, t, "sent to queue")
-        elif self.direct is not None:
+        if ev.j is None and self.direct is not None:
             # The two common cases, decided here rather than through a poll: this is per message.
             p = self.direct
             if t >= p.start_at and not p.polling:
@@ -90,16 +89,22 @@ class SQSQueue(Component):
                 if not heap or heap[0][0] > t:  # nothing else happens at this instant
                     if p.active < p.target:
                         if not self.n_visible:
-                            p.take_sent(t, ev)  # an idle long poll returns it at once
+                            p.take_sent(t, ev)  # an idle long poll returns it at once (counted there)
                             return
                     elif p.ticking:
                         # Every batch is busy: it waits (a poll now would find no room).
+                        self.c_sent += 1
+                        ev.rc = 0
                         n = self.n_visible = self.n_visible + 1
                         self.vis_s -= t
                         if n > self.vis_mx:
                             self.vis_mx = n
                         self.fresh.append(ev)
                         return
+        self.c_sent += 1
+        ev.rc = 0
+        if ev.j is not None:
+            self.note(ev, t, "sent to queue")
         if self.delay > 0:
             self.delayed[ev.id] = ev
             self.kernel.schedule(t + self.delay, self._undelay, ev)
@@ -318,7 +323,20 @@ class SQSQueue(Component):
             self._vis_add(t, -1)
             self._expire(t, ev)
 
+    def settle_takes(self) -> None:
+        """Count the messages taken since the last call as sent, received (one ReceiveMessage
+        round each) and invoked (take_sent uncounts a throttled one)."""
+        n = self.taken
+        if n:
+            self.taken = 0
+            self.c_sent += n
+            self.recv_total += n
+            p = self.poller
+            self.receives += n * p.recv_calls
+            p.esm.c_invoked += n
+
     def flush(self, k: int, b: float, length: float) -> None:
+        self.settle_takes()
         self.sweep(b)
         m = self.m
         m.counter("NumberOfMessagesSent", k, self.c_sent)
@@ -343,6 +361,7 @@ class SQSQueue(Component):
 
     def cost_items(self, pricing: dict, elapsed: float) -> dict[str, float]:
         p = pricing["sqs"]["fifo_request" if self.fifo else "standard_request"]
+        self.settle_takes()
         items = {"requests": (self.sent_before + self.c_sent + self.receives + self.deletes) * p}
         if self.poller is not None:
             items["empty_receives"] = self.poller.empty_receives(elapsed) * p

@@ -64,6 +64,7 @@ class SqsPoller:
 
     def configure(self) -> None:
         esm = self.esm
+        self.q.settle_takes()  # at the old recv_calls
         self.batch_size = int(esm.batch_size_set or esm_default_batch_size("SQSQueue"))
         cap = MAX_CONCURRENCY
         if esm.max_concurrency is not None:
@@ -166,12 +167,11 @@ class SqsPoller:
         """An idle poller's long poll returns the one message just sent to an otherwise empty
         queue: what the queue's receive and _poll_now would do, without the round trip."""
         q = self.q
-        q.receives += self.recv_calls
+        q.taken += 1  # sent, received and invoked (SQSQueue.settle_takes)
         if q.vis_mx < 1:  # visible for an instant (the queue was empty): only the maximum changes
             q.vis_mx = 1
         ev.rc = 1
         ev.vis = t + q.vt
-        q.recv_total += 1
         g = q.g_inv  # Gauge.add, inlined
         g.s -= t
         v = g.value = g.value + 1
@@ -181,9 +181,9 @@ class SqsPoller:
         b = [ev]
         inv = self.fn.invoke(t, b, self, None, ev.tmpl.poison, self.report)
         if inv is None:
+            self.esm.c_invoked -= 1  # not invoked (yet): see `taken`
             self._throttled(t, b, 0)
         else:  # _try's success path, inlined for a batch of one
-            self.esm.c_invoked += 1
             if not self.exclusive:
                 self._count_started(t)
             if ev.j is not None:
@@ -404,6 +404,7 @@ class SqsPoller:
         message received from the queue is polled by this mapping (one per queue), and every one
         deleted was processed or filtered out by it."""
         esm, q = self.esm, self.q
+        q.settle_takes()
         esm.c_polled = q.recv_total - self.recv_mark
         esm.c_deleted = q.del_total - self.del_mark - esm.c_filtered
         self.recv_mark, self.del_mark = q.recv_total, q.del_total
