@@ -7,12 +7,15 @@ Run on demand (not part of the test suite):
     python tests/bench/bench_engine.py --quick    # shorter runs
     python tests/bench/bench_engine.py --instructions   # CPU instructions per event (valgrind)
 
-Each case runs in its own process so peak memory (ru_maxrss) is the case's own. The
-head-to-head cases run `--repeat` times each (default 3), taking turns, and keep the fastest
-run of each, as timeit does: on a shared machine the slow runs measure the neighbours.
-CPU seconds are printed beside wall seconds for the same reason. `--instructions` counts
-CPU instructions per event under valgrind's callgrind instead (a 240 s run minus a 120 s
-run, so start-up and the SQS mapping's first-minute ramp cancel out): slow, but the same figure whatever else the machine is doing.
+Each case runs in its own process so peak memory (ru_maxrss) is the case's own. A head-to-head
+runs the two engines in lockstep: two processes that take turns, one minute of simulated time
+each, so that both see the same machine minute by minute (on a shared VM a neighbour's burst
+otherwise lands on whichever engine happened to run then: separate runs of the same code
+differed by up to 1.7x here). It is repeated `--repeat` times (default 3) in fresh processes,
+and the median run is shown with every run's ratio. CPU seconds are printed beside wall
+seconds. `--instructions` counts CPU instructions per event under valgrind's callgrind instead
+(a 240 s run minus a 120 s run, so start-up and the SQS mapping's first-minute ramp cancel out):
+slow, but the same figure whatever else the machine is doing.
 "Events" are workload events (requests or messages), the unit both engines share.
 The SimPy models are written the way SimPy's documentation writes models: a process
 per request and a Resource for the concurrency limit; for SQS, a Store for the queue and a
@@ -24,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import pathlib
 import resource
 import subprocess
@@ -71,23 +75,25 @@ def sqs_scenario(duration: float) -> dict:
     }
 
 
-# -- cases (each runs in a child process) -----------------------------------------------------
-def case_triggerscope(spec: dict) -> dict:
+# -- models: each returns advance(until), events() and info(), so that a case can run it in one
+# go or in windows (lockstep) -----------------------------------------------------------------
+def model_triggerscope(spec) -> tuple:
     sys.path.insert(0, str(ROOT))
     from core import filters, model  # noqa: F401  (imports are not part of the measurement)
     from core.engine.simulation import Simulation, component_classes
 
     component_classes()
     sc = model.from_dict(spec) if isinstance(spec, dict) else model.load(spec)
-    t, c = time.perf_counter(), time.process_time()
-    sim = Simulation(sc).run()
-    wall, cpu = time.perf_counter() - t, time.process_time() - c
-    invocations = sum(c.invocations() for c in sim.components.values() if c.kind == "Function")
-    return {"events": sim.acct.created, "invocations": invocations, "wall_s": wall, "cpu_s": cpu,
-            "engine_events": sim.kernel.events_processed, "peak_mb": _rss_mb()}
+    sim = Simulation(sc)
+
+    def info() -> dict:
+        return {"invocations": sum(c.invocations() for c in sim.components.values() if c.kind == "Function"),
+                "engine_events": sim.kernel.events_processed}
+
+    return sim.advance, lambda: sim.acct.created, info
 
 
-def case_simpy_api(duration: float) -> dict:
+def model_simpy_api() -> tuple:
     import random
 
     import simpy
@@ -115,13 +121,10 @@ def case_simpy_api(duration: float) -> dict:
             env.process(request(env))
 
     env.process(source(env))
-    t, c = time.perf_counter(), time.process_time()
-    env.run(until=duration)
-    wall, cpu = time.perf_counter() - t, time.process_time() - c
-    return {"events": stats["ok"] + stats["throttled"] + fn.count, "wall_s": wall, "cpu_s": cpu, "peak_mb": _rss_mb()}
+    return (lambda until: env.run(until=until)), (lambda: stats["ok"] + stats["throttled"] + fn.count), dict
 
 
-def case_simpy_sqs(duration: float) -> dict:
+def model_simpy_sqs() -> tuple:
     import random
 
     import simpy
@@ -181,28 +184,49 @@ def case_simpy_sqs(duration: float) -> dict:
 
     env.process(producer(env))
     env.process(scaler(env))
-    t, c = time.perf_counter(), time.process_time()
-    env.run(until=duration)
-    wall, cpu = time.perf_counter() - t, time.process_time() - c
-    return {"events": stats["sent"], "invocations": stats["invocations"], "wall_s": wall, "cpu_s": cpu,
-            "peak_mb": _rss_mb()}
+    return (lambda until: env.run(until=until)), (lambda: stats["sent"]), (lambda: {"invocations": stats["invocations"]})
 
 
-def child(argv: list[str]) -> None:
-    kind, arg = argv[0], argv[1]
+def build(kind: str, arg: str) -> tuple[tuple, float]:
+    """The model of a case and its simulated duration."""
     if kind == "ts-api":
-        out = case_triggerscope(api_scenario(float(arg)))
-    elif kind == "ts-sqs":
-        out = case_triggerscope(sqs_scenario(float(arg)))
-    elif kind == "ts-file":
-        out = case_triggerscope(arg)
-    elif kind == "simpy-api":
-        out = case_simpy_api(float(arg))
-    elif kind == "simpy-sqs":
-        out = case_simpy_sqs(float(arg))
-    else:
-        raise SystemExit(f"unknown case {kind}")
-    print(json.dumps(out))
+        return model_triggerscope(api_scenario(float(arg))), float(arg)
+    if kind == "ts-sqs":
+        return model_triggerscope(sqs_scenario(float(arg))), float(arg)
+    if kind == "ts-file":
+        sys.path.insert(0, str(ROOT))
+        from core import model
+
+        return model_triggerscope(arg), float(model.load(arg).simulation.DurationSeconds)
+    if kind == "simpy-api":
+        return model_simpy_api(), float(arg)
+    if kind == "simpy-sqs":
+        return model_simpy_sqs(), float(arg)
+    raise SystemExit(f"unknown case {kind}")
+
+
+# -- running cases (each in a child process) ---------------------------------------------------
+def child(kind: str, arg: str) -> None:
+    """One run of a case, in one go."""
+    (advance, events, info), duration = build(kind, arg)
+    t, c = time.perf_counter(), time.process_time()
+    advance(duration)
+    wall, cpu = time.perf_counter() - t, time.process_time() - c
+    print(json.dumps({"events": events(), "wall_s": wall, "cpu_s": cpu, "peak_mb": _rss_mb(), **info()}))
+
+
+def stepper(kind: str, arg: str, window: float) -> None:
+    """A case run in windows of simulated time, one per line read from stdin (see lockstep)."""
+    (advance, events, info), duration = build(kind, arg)
+    print("ready", flush=True)
+    t = 0.0
+    while t < duration:
+        sys.stdin.readline()
+        t = min(duration, t + window)
+        w0, c0 = time.perf_counter(), time.process_time()
+        advance(t)
+        print(json.dumps([time.perf_counter() - w0, time.process_time() - c0]), flush=True)
+    print(json.dumps({"events": events(), "peak_mb": _rss_mb(), **info()}), flush=True)
 
 
 def run_case(kind: str, arg: str) -> dict:
@@ -213,20 +237,42 @@ def run_case(kind: str, arg: str) -> dict:
     return json.loads(r.stdout.strip().splitlines()[-1])
 
 
-def _best(runs: list[dict]) -> dict:
-    """The fastest run (peak memory: the largest of all)."""
-    best = min(runs, key=lambda x: x["wall_s"])
-    return {**best, "cpu_s": min(x["cpu_s"] for x in runs), "peak_mb": max(x["peak_mb"] for x in runs)}
+def lockstep(a: str, b: str, arg: str, window: float = 60.0) -> tuple[dict, dict]:
+    """Run two cases side by side in two processes that take turns, one window of simulated time
+    each (who goes first alternates): both see the same machine, minute by minute, so a
+    neighbour's burst slows both instead of whichever happened to run then."""
+    procs = {k: subprocess.Popen([sys.executable, __file__, "--stepper", k, arg, str(window)], cwd=ROOT, text=True,
+                                 stdin=subprocess.PIPE, stdout=subprocess.PIPE) for k in (a, b)}
+    try:
+        for p in procs.values():
+            if p.stdout.readline().strip() != "ready":
+                raise RuntimeError(f"{p.args} did not start")
+        spent = {k: [0.0, 0.0] for k in procs}
+        for i in range(math.ceil(float(arg) / window)):
+            for k in (a, b) if i % 2 == 0 else (b, a):
+                p = procs[k]
+                p.stdin.write("\n")
+                p.stdin.flush()
+                w, c = json.loads(p.stdout.readline())
+                spent[k][0] += w
+                spent[k][1] += c
+        out = {}
+        for k, p in procs.items():
+            out[k] = {**json.loads(p.stdout.readline()), "wall_s": spent[k][0], "cpu_s": spent[k][1]}
+    finally:
+        for p in procs.values():
+            p.stdin.close()
+            p.wait()
+    return out[a], out[b]
 
 
-def head_to_head(a: str, b: str, arg: str, repeat: int) -> tuple[dict, dict]:
-    """The fastest of `repeat` runs of each case, taken in turns (a, b, a, b …) so that both
-    see the same machine when its speed drifts."""
-    runs: dict[str, list[dict]] = {a: [], b: []}
-    for _ in range(repeat):
-        for kind in (a, b):
-            runs[kind].append(run_case(kind, arg))
-    return _best(runs[a]), _best(runs[b])
+def head_to_head(a: str, b: str, arg: str, repeat: int) -> list[tuple[dict, dict]]:
+    """`repeat` lockstep runs of a against b, each in two fresh processes."""
+    return [lockstep(a, b, arg) for _ in range(repeat)]
+
+
+def _rate(r: dict) -> float:
+    return r["events"] / r["wall_s"]
 
 
 def instructions(kind: str, short: float = 120.0, long: float = 240.0) -> float:
@@ -253,12 +299,16 @@ def instructions(kind: str, short: float = 120.0, long: float = 240.0) -> float:
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true", help="10-minute flows instead of 1 hour")
-    ap.add_argument("--repeat", type=int, default=3, help="runs per head-to-head case (best is kept)")
+    ap.add_argument("--repeat", type=int, default=3, help="lockstep runs per head-to-head (the median is shown)")
     ap.add_argument("--instructions", action="store_true", help="instructions per event under callgrind")
-    ap.add_argument("--child", nargs=2)
+    ap.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
+    ap.add_argument("--stepper", nargs=3, help=argparse.SUPPRESS)
     ns = ap.parse_args()
     if ns.child:
-        child(ns.child)
+        child(*ns.child)
+        return
+    if ns.stepper:
+        stepper(ns.stepper[0], ns.stepper[1], float(ns.stepper[2]))
         return
     if ns.instructions:
         for label, ts, sp in (("API Gateway → function", "ts-api", "simpy-api"),
@@ -272,7 +322,7 @@ def main() -> None:
 
     def show(name, r):
         print(f"{name:<46}{r['events']:>12,}{r['wall_s']:>9.2f}{r['cpu_s']:>9.2f}"
-              f"{r['events'] / r['wall_s']:>12,.0f}{r['peak_mb']:>9.0f}", flush=True)
+              f"{_rate(r):>12,.0f}{r['peak_mb']:>9.0f}", flush=True)
         return r
 
     for path in EXAMPLES:
@@ -280,15 +330,17 @@ def main() -> None:
     print()
     for label, ts, sp in (("API Gateway → function, 1,000/s", "ts-api", "simpy-api"),
                           ("SQS → ESM → function → DLQ, 1,000/s", "ts-sqs", "simpy-sqs")):
-        a, b = head_to_head(ts, sp, str(hour), ns.repeat)
+        pairs = sorted(head_to_head(ts, sp, str(hour), ns.repeat), key=lambda ab: _rate(ab[0]) / _rate(ab[1]))
+        a, b = pairs[len(pairs) // 2]  # the median run
         show(f"Triggerscope {label}", a)
         show(f"SimPy        {label}", b)
-        ratio = (a["events"] / a["wall_s"]) / (b["events"] / b["wall_s"])
+        ratios = [_rate(x) / _rate(y) for x, y in pairs]
         cpu_ratio = (a["events"] / a["cpu_s"]) / (b["events"] / b["cpu_s"])
         same = (f"; function invocations {a['invocations']:,} vs {b['invocations']:,}"
                 if "invocations" in b else "")
-        print(f"  → Triggerscope is {ratio:.1f}× SimPy's events/s with the full semantics "
-              f"({cpu_ratio:.1f}× per CPU second{same})\n")
+        print(f"  → Triggerscope is {ratios[len(ratios) // 2]:.2f}× SimPy's events/s with the full semantics "
+              f"({cpu_ratio:.2f}× per CPU second{same}); {len(ratios)} lockstep runs: "
+              + ", ".join(f"{r:.2f}×" for r in ratios) + "\n", flush=True)
     # Memory must stay flat as simulated time grows (it grows with periods, not events).
     for h in (0.25, 1, 4) if not ns.quick else (0.25, 1):
         show(f"Triggerscope API flow, {h:g} h simulated", run_case("ts-api", str(3600 * h)))
