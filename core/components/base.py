@@ -52,8 +52,8 @@ class Component:
 
     A subclass with many attributes keeps the ones its per-event paths touch in `__slots__`:
     CPython specializes attribute access for slots, or for an instance dict of at most 30 keys
-    (SHARED_KEYS_MAX_SIZE), and looks each access up in a dictionary beyond that (about 8 % of
-    the SQS flow's time). tests/core/test_hot_paths.py keeps every instance dict within it.
+    (SHARED_KEYS_MAX_SIZE), and looks each access up in a dictionary beyond that (8 % of the SQS
+    flow's instructions). tests/core/test_hot_paths.py keeps every instance dict within it.
     """
 
     kind = ""

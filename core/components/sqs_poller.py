@@ -165,7 +165,8 @@ class SqsPoller:
 
     def take_sent(self, t: float, ev: Ev) -> None:
         """An idle poller's long poll returns the one message just sent to an otherwise empty
-        queue: what the queue's receive and _poll_now would do, without the round trip."""
+        queue: what the queue's receive and _poll_now would do, without the round trip.
+        (SQSQueue.accept hands over only untraced messages: a traced one takes the full path.)"""
         q = self.q
         q.taken += 1  # sent, received and invoked (SQSQueue.settle_takes)
         if q.vis_mx < 1:  # visible for an instant (the queue was empty): only the maximum changes
@@ -183,11 +184,8 @@ class SqsPoller:
         if inv is None:
             self.esm.c_invoked -= 1  # not invoked (yet): see `taken`
             self._throttled(t, b, 0)
-        else:  # _try's success path, inlined for a batch of one
-            if not self.exclusive:
-                self._count_started(t)
-            if ev.j is not None:
-                self._note_invoked(t, b, inv)
+        elif not self.exclusive:  # _try's success path, inlined for an untraced batch of one
+            self._count_started(t)
         if not self.ticking:  # as wake() does after a poll
             self._start_ticking(t)
 
