@@ -198,6 +198,37 @@ def test_validation_rejects_fifo_batch_size_above_10_and_big_batches_without_win
     assert any("MaximumBatchingWindowInSeconds" in p.message for p in validate.errors(sc))
 
 
+def test_hand_overs_counted_before_a_mid_run_mapping_edit_match_a_full_poll():
+    # Messages handed to an idle poller are counted once (SQSQueue.taken) and settled into the
+    # sent, received, receive-call and invoked counts when read. An edit to the mapping mid-period
+    # settles them first, at the receive calls per poll they were taken with; every per-period
+    # series and the cost must match a run whose traced messages all take the full poll.
+    from core.engine.simulation import Simulation
+
+    def run_with_edit(trace_all):
+        sc = sqs_flow(esm_props={"BatchSize": 10}, duration={"dist": "exp", "mean": 0.2}, sim_s=200,
+                      arrivals={"process": "poisson", "rate": 150})
+        sim = Simulation(sc)
+        if trace_all:
+            sim.acct.journey_every, sim.acct.journey_limit = 1, 10**9
+        sim.advance(100.5)  # mid-period: hand-overs of this period are not settled yet
+        d = sc.to_dict()
+        # 20 per batch: two ReceiveMessage calls per poll from now on (and a window, as AWS requires)
+        d["nodes"][1]["properties"].update({"BatchSize": 20, "MaximumBatchingWindowInSeconds": 1})
+        sim.update(model.from_dict(d))
+        sim.run()
+        series = {(n, m): sim.series(n, m).tolist() for n, m in (
+            ("q", "NumberOfMessagesSent"), ("q", "NumberOfMessagesReceived"),
+            ("esm", "PolledEventCount"), ("esm", "InvokedEventCount"), ("esm", "DeletedEventCount"))}
+        return series, sim.cost()
+
+    fast_series, fast_cost = run_with_edit(False)
+    traced_series, traced_cost = run_with_edit(True)
+    assert sum(fast_series[("q", "NumberOfMessagesSent")]) > 25_000
+    assert fast_series == traced_series
+    assert fast_cost == traced_cost
+
+
 @pytest.mark.parametrize("reserved", [None, 20])
 def test_direct_hand_over_to_idle_pollers_matches_a_full_poll(reserved):
     # A message sent to an idle poller is handed over without a queue round trip, and one
