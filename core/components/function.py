@@ -164,7 +164,8 @@ class Function(Component):
         reserved = self.reserved
         if reserved is not None and self.conc >= reserved:
             return self._throttle(t, "reserved concurrency is 0" if reserved == 0 else "reserved concurrency")
-        if self.pc and self.pc_busy < self.pc:
+        pc = self.pc
+        if pc and self.pc_busy < pc:
             self.pc_busy += 1
             is_pc = odd = True
             init = 0.0
@@ -187,7 +188,7 @@ class Function(Component):
                     if reserved is None:
                         self.pool.used -= 1
                     return self._throttle(t, "scaling rate")
-            if self.pc:
+            if pc:
                 self.c_spill += 1
         # concurrency gauge (time-weighted, as base.Gauge.add)
         c = self.conc + 1

@@ -204,16 +204,16 @@ class WorkloadSource:
         heap = self.heap
         slot = self.slot
         acct = self.acct
-        new = object.__new__
         accept = self.target.accept
         templates = self.templates
         times = self._times
         picks = self._picks
         seq = self.seq
         keyed = self.keyed
+        key = group = None
         while True:
-            key = group = None
             if keyed:
+                key = group = None
                 keys = self.keys[pick]
                 groups = self.groups[pick]
                 if keys is not None:
@@ -223,7 +223,7 @@ class WorkloadSource:
             i = acct.created
             if i != acct.next_journey:
                 acct.created = i + 1
-                ev = new(Ev)  # Ev(i, t, template, key, group, 0, None) without an __init__ call
+                ev = Ev()  # new_ev(i, t, template, key, group, 0, None), inlined
                 ev.id = i
                 ev.t0 = t
                 ev.tmpl = templates[pick]
