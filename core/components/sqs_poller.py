@@ -11,6 +11,7 @@ ReportBatchItemFailures returns only the failed ones.
 from __future__ import annotations
 
 from core.catalog import esm_default_batch_size
+from core.components.sqs import api_calls
 from core.engine.events import EngineError, Ev
 from core.records import sqs_record
 
@@ -77,7 +78,7 @@ class SqsPoller:
         self.start_at = esm.created_at if esm.enabled else float("inf")
         # When a message sent to an idle poller can be handed over directly (take_sent).
         self.direct = esm.enabled and self.window <= 0 and self.filter is None
-        self.recv_calls = -(-self.batch_size // 10)  # ReceiveMessage returns at most 10 per call
+        self.recv_calls = api_calls(self.batch_size)
         # Batches up to this many messages cannot pass the 6 MB invoke payload cap.
         self.safe_batch = PAYLOAD_CAP // (esm.sim.largest_payload() + RECORD_OVERHEAD)
         self.q.refresh_direct()
@@ -326,7 +327,7 @@ class SqsPoller:
                 g.s += k * t
                 g.value -= k
                 q.del_total += k
-                q.deletes += 1 if k <= 10 else -(-k // 10)  # up to 10 per call
+                q.deletes += 1 if k <= 10 else -(-k // 10)  # api_calls(k), inlined
             for ev in done:
                 if ev.j is not None:
                     esm.note(ev, t, "processed and deleted")
