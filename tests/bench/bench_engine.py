@@ -124,7 +124,11 @@ def model_simpy_api() -> tuple:
     return (lambda until: env.run(until=until)), (lambda: stats["ok"] + stats["throttled"] + fn.count), dict
 
 
-def model_simpy_sqs() -> tuple:
+def model_simpy_sqs(limit: bool = True) -> tuple:
+    """`limit`: a Resource for the function's concurrency limit, as the core issue asks of the
+    reference models (and as the API model has). Without it (`simpy-sqs-lean`, the reference of
+    earlier rounds) the model leaves out the limit: under a backlog its 1,250 batches then all
+    run at once, where Lambda (and the engine) stop at the account's 1,000."""
     import random
 
     import simpy
@@ -132,6 +136,7 @@ def model_simpy_sqs() -> tuple:
     rnd = random.Random(1)
     env = simpy.Environment()
     queue = simpy.Store(env)
+    fn = simpy.Resource(env, capacity=1000) if limit else None  # the account's 1,000: no reservation
     dlq = []
     stats = {"sent": 0, "done": 0, "invocations": 0}
     # The mapping's concurrent batches, scaled by the same rule as the engine's poller
@@ -163,7 +168,12 @@ def model_simpy_sqs() -> tuple:
                     batch.append(m)
             pollers["busy"] += 1
             stats["invocations"] += 1
-            yield env.timeout(rnd.expovariate(1 / 0.2))
+            if fn is None:
+                yield env.timeout(rnd.expovariate(1 / 0.2))
+            else:
+                with fn.request() as req:  # a batch over the limit waits for room (Lambda: retried)
+                    yield req
+                    yield env.timeout(rnd.expovariate(1 / 0.2))
             pollers["busy"] -= 1
             if any(m["bad"] for m in batch):  # the function fails: the whole batch reappears
                 env.process(redeliver(env, batch))
@@ -202,6 +212,8 @@ def build(kind: str, arg: str) -> tuple[tuple, float]:
         return model_simpy_api(), float(arg)
     if kind == "simpy-sqs":
         return model_simpy_sqs(), float(arg)
+    if kind == "simpy-sqs-lean":
+        return model_simpy_sqs(limit=False), float(arg)
     raise SystemExit(f"unknown case {kind}")
 
 
@@ -237,38 +249,36 @@ def run_case(kind: str, arg: str) -> dict:
     return json.loads(r.stdout.strip().splitlines()[-1])
 
 
-def lockstep(a: str, b: str, arg: str, window: float = 60.0) -> tuple[dict, dict]:
-    """Run two cases side by side in two processes that take turns, one window of simulated time
-    each (who goes first alternates): both see the same machine, minute by minute, so a
-    neighbour's burst slows both instead of whichever happened to run then."""
-    procs = {k: subprocess.Popen([sys.executable, __file__, "--stepper", k, arg, str(window)], cwd=ROOT, text=True,
-                                 stdin=subprocess.PIPE, stdout=subprocess.PIPE) for k in (a, b)}
+def lockstep(kinds: list[str], arg: str, window: float = 60.0) -> list[dict]:
+    """Run cases side by side, one process each, taking turns one window of simulated time at a
+    time (the order reverses every window): all see the same machine, minute by minute, so a
+    neighbour's burst slows all of them instead of whichever happened to run then."""
+    procs = [subprocess.Popen([sys.executable, __file__, "--stepper", k, arg, str(window)], cwd=ROOT, text=True,
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE) for k in kinds]
     try:
-        for p in procs.values():
+        for p in procs:
             if p.stdout.readline().strip() != "ready":
                 raise RuntimeError(f"{p.args} did not start")
-        spent = {k: [0.0, 0.0] for k in procs}
+        spent = [[0.0, 0.0] for _ in procs]
         for i in range(math.ceil(float(arg) / window)):
-            for k in (a, b) if i % 2 == 0 else (b, a):
-                p = procs[k]
+            for j in range(len(procs)) if i % 2 == 0 else reversed(range(len(procs))):
+                p = procs[j]
                 p.stdin.write("\n")
                 p.stdin.flush()
                 w, c = json.loads(p.stdout.readline())
-                spent[k][0] += w
-                spent[k][1] += c
-        out = {}
-        for k, p in procs.items():
-            out[k] = {**json.loads(p.stdout.readline()), "wall_s": spent[k][0], "cpu_s": spent[k][1]}
+                spent[j][0] += w
+                spent[j][1] += c
+        out = [{**json.loads(p.stdout.readline()), "wall_s": w, "cpu_s": c} for p, (w, c) in zip(procs, spent, strict=True)]
     finally:
-        for p in procs.values():
+        for p in procs:
             p.stdin.close()
             p.wait()
-    return out[a], out[b]
+    return out
 
 
-def head_to_head(a: str, b: str, arg: str, repeat: int) -> list[tuple[dict, dict]]:
-    """`repeat` lockstep runs of a against b, each in two fresh processes."""
-    return [lockstep(a, b, arg) for _ in range(repeat)]
+def head_to_head(kinds: list[str], arg: str, repeat: int) -> list[list[dict]]:
+    """`repeat` lockstep runs of the cases, each in fresh processes."""
+    return [lockstep(kinds, arg) for _ in range(repeat)]
 
 
 def _rate(r: dict) -> float:
@@ -296,6 +306,13 @@ def instructions(kind: str, short: float = 120.0, long: float = 240.0) -> float:
     return (total[2] - total[0]) / (total[3] - total[1])
 
 
+# Each Triggerscope flow and the SimPy models it is measured against (run together, in lockstep).
+HEAD_TO_HEADS = (
+    ("API Gateway → function, 1,000/s", "ts-api", (("SimPy", "simpy-api"),)),
+    ("SQS → ESM → function → DLQ, 1,000/s", "ts-sqs", (("SimPy", "simpy-sqs"), ("SimPy lean", "simpy-sqs-lean"))),
+)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true", help="10-minute flows instead of 1 hour")
@@ -311,11 +328,12 @@ def main() -> None:
         stepper(ns.stepper[0], ns.stepper[1], float(ns.stepper[2]))
         return
     if ns.instructions:
-        for label, ts, sp in (("API Gateway → function", "ts-api", "simpy-api"),
-                              ("SQS → ESM → function → DLQ", "ts-sqs", "simpy-sqs")):
-            a, b = instructions(ts), instructions(sp)
-            print(f"{label}: Triggerscope {a:,.0f}, SimPy {b:,.0f} instructions per event "
-                  f"→ {b / a:.1f}× fewer", flush=True)
+        for label, ts, sps in HEAD_TO_HEADS:
+            a = instructions(ts)
+            for name, sp in sps:
+                b = instructions(sp)
+                print(f"{label}: Triggerscope {a:,.0f}, {name} {b:,.0f} instructions per event "
+                      f"→ {b / a:.1f}× fewer", flush=True)
         return
     hour = 600.0 if ns.quick else 3600.0
     print(f"{'case':<46}{'events':>12}{'wall s':>9}{'cpu s':>9}{'events/s':>12}{'peak MB':>9}")
@@ -328,19 +346,23 @@ def main() -> None:
     for path in EXAMPLES:
         show(f"example {path.stem}", run_case("ts-file", str(path)))
     print()
-    for label, ts, sp in (("API Gateway → function, 1,000/s", "ts-api", "simpy-api"),
-                          ("SQS → ESM → function → DLQ, 1,000/s", "ts-sqs", "simpy-sqs")):
-        pairs = sorted(head_to_head(ts, sp, str(hour), ns.repeat), key=lambda ab: _rate(ab[0]) / _rate(ab[1]))
-        a, b = pairs[len(pairs) // 2]  # the median run
-        show(f"Triggerscope {label}", a)
-        show(f"SimPy        {label}", b)
-        ratios = [_rate(x) / _rate(y) for x, y in pairs]
-        cpu_ratio = (a["events"] / a["cpu_s"]) / (b["events"] / b["cpu_s"])
-        same = (f"; function invocations {a['invocations']:,} vs {b['invocations']:,}"
-                if "invocations" in b else "")
-        print(f"  → Triggerscope is {ratios[len(ratios) // 2]:.2f}× SimPy's events/s with the full semantics "
-              f"({cpu_ratio:.2f}× per CPU second{same}); {len(ratios)} lockstep runs: "
-              + ", ".join(f"{r:.2f}×" for r in ratios) + "\n", flush=True)
+    for label, ts, sps in HEAD_TO_HEADS:
+        runs = head_to_head([ts] + [sp for _, sp in sps], str(hour), ns.repeat)
+        for i, (name, _) in enumerate(sps, start=1):
+            # Each SimPy model's figures are its own median run (by ratio) of the shared lockstep runs.
+            pairs = sorted(((r[0], r[i]) for r in runs), key=lambda ab: _rate(ab[0]) / _rate(ab[1]))
+            a, b = pairs[len(pairs) // 2]
+            if i == 1:
+                show(f"Triggerscope {label}", a)
+            show(f"{name:<12} {label}", b)
+            ratios = [_rate(x) / _rate(y) for x, y in pairs]
+            cpu_ratio = (a["events"] / a["cpu_s"]) / (b["events"] / b["cpu_s"])
+            same = (f"; function invocations {a['invocations']:,} vs {b['invocations']:,}"
+                    if "invocations" in b else "")
+            print(f"  → Triggerscope is {ratios[len(ratios) // 2]:.2f}× {name}'s events/s with the full semantics "
+                  f"({cpu_ratio:.2f}× per CPU second{same}); {len(ratios)} lockstep runs: "
+                  + ", ".join(f"{r:.2f}×" for r in ratios), flush=True)
+        print()
     # Memory must stay flat as simulated time grows (it grows with periods, not events).
     for h in (0.25, 1, 4) if not ns.quick else (0.25, 1):
         show(f"Triggerscope API flow, {h:g} h simulated", run_case("ts-api", str(3600 * h)))
