@@ -8,6 +8,7 @@ and/or the on-failure destination; successes to the on-success destination.
 
 from __future__ import annotations
 
+from core.components.base import backoff
 from core.engine.events import Ev
 
 RETRY_DELAYS = (60.0, 120.0)  # after the 1st and 2nd function error (AWS: "about" 1 and 2 min)
@@ -60,10 +61,8 @@ class AsyncQueue:
         # Throttled: back to the queue with exponential backoff (jittered), retry count untouched.
         cause = fn.last_throttle
         fn.note(ev, t, f"throttled ({cause})")
-        cap = THROTTLE_BASE * (2.0 ** ev.thr)
-        if cap > THROTTLE_CAP:
-            cap = THROTTLE_CAP
         ev.thr += 1
+        cap = backoff(ev.thr, THROTTLE_CAP, THROTTLE_BASE)
         delay = cap * (0.5 + 0.5 * self.u.next())
         fn.why("retry", f"throttled: {cause}")
         self._later(t + delay, ev)

@@ -41,6 +41,16 @@ class Gauge:
         return avg, mx
 
 
+def backoff(attempt: int, cap: float, base: float = 1.0) -> float:
+    """Exponential back-off after the `attempt`-th failure (1, 2, 3 …): base, 2 × base, 4 × base …
+    up to `cap`. (The exponent stops growing once past the cap: 2.0 ** 1024 would overflow, and a
+    shard blocked for a day retries that often.)"""
+    if attempt > 64:
+        return cap
+    d = base * 2.0 ** (attempt - 1)
+    return d if d < cap else cap
+
+
 def close_level(s: float, value: float, b: float, length: float) -> tuple[float, float]:
     """For a level kept as a Gauge keeps one (area `s + value * now`): the average over the
     period ending at b (`length` seconds), and the `s` the next period starts from."""

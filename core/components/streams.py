@@ -15,7 +15,7 @@ import zlib
 from collections import deque
 
 from core.catalog import behav, esm_default_batch_size, prop
-from core.components.base import Component
+from core.components.base import Component, backoff
 from core.engine.events import Ev
 from core.records import dynamodb_record, kinesis_record
 
@@ -175,7 +175,12 @@ class StreamPoller:
             # Written before the mapping existed: LATEST never reads it.
             self.stream.orphans.append(ev)
             return
-        sub = 0 if self.pf == 1 or ev.key is None else zlib.adler32(str(ev.key).encode()) % self.pf
+        if self.pf == 1:
+            sub = 0
+        elif ev.key is None:  # a record of its own random key (see _Stream.accept): no order to keep
+            sub = ev.seq % self.pf
+        else:
+            sub = zlib.adler32(str(ev.key).encode()) % self.pf
         lane = self.lanes[shard * self.pf + sub]
         lane.recs.append(ev)
         if not lane.busy and not lane.polling:
@@ -285,7 +290,7 @@ class StreamPoller:
             cause = self.fn.last_throttle
             lane.thr += 1
             esm.why("retry", f"throttled: {cause}")
-            delay = min(2.0 ** (lane.thr - 1), RETRY_CAP)
+            delay = backoff(lane.thr, RETRY_CAP)
             self.kernel.schedule(t + delay, self._retry, lane)
             return
         lane.thr = 0
@@ -352,7 +357,7 @@ class StreamPoller:
             self._discard(t, batch, "RetryAttemptsExhausted", cause)
             self._next(t, lane)
             return
-        self._retry_later(t, lane, min(2.0 ** (lane.tries - 1), RETRY_CAP))
+        self._retry_later(t, lane, backoff(lane.tries, RETRY_CAP))
 
     def _retry_later(self, t: float, lane: Lane, delay: float) -> None:
         lane.busy = True

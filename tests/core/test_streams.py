@@ -89,6 +89,32 @@ def test_parallelization_factor_multiplies_concurrency_per_shard():
     assert metric(sim1, "esm", "Concurrency", "max") == 2
 
 
+def test_records_without_partition_keys_use_every_parallel_batch_of_their_shard():
+    # A record with no partition key counts as one with its own random key: it may go to any of its
+    # shard's ParallelizationFactor batches, so concurrency still reaches shards × factor.
+    sc = kinesis_flow({"ParallelizationFactor": 4}, shards=2, duration=2.0, rate=200, poison_at=None, sim_s=120)
+    d = sc.to_dict()
+    del d["workloads"][0]["events"][0]["partition_keys"]
+    sim = run(model.from_dict(d))
+    assert metric(sim, "esm", "Concurrency", "max") == 8
+
+
+def test_a_shard_blocked_for_ten_hours_keeps_retrying():
+    # Default MaximumRetryAttempts (-1): the batch is retried, 30 s apart once backed off, until the
+    # record expires (24 h). More than 1,024 retries must not overflow the back-off (2.0 ** 1024).
+    sc = kinesis_flow(shards=1, rate=0.01, poison_at=10, sim_s=36_000)
+    sim = run(sc)
+    assert metric(sim, "fn", "Errors") > 1_100
+    assert sim.acct.dropped == 0 and sim.acct.pending == sim.acct.created
+
+
+def test_backoff_doubles_up_to_its_cap_for_any_attempt_count():
+    from core.components.base import backoff
+
+    assert [backoff(n, 30.0) for n in (1, 2, 3, 5, 6, 7)] == [1.0, 2.0, 4.0, 16.0, 30.0, 30.0]
+    assert backoff(5_000, 30.0) == 30.0 and backoff(2, 300.0, base=1.5) == 3.0
+
+
 def test_records_of_a_key_are_processed_in_order():
     from core.engine.simulation import Simulation
 
