@@ -15,9 +15,21 @@ from core.engine.events import Ev
 
 
 def api_calls(n: int) -> int:
-    """ReceiveMessage and DeleteMessageBatch calls for n messages: at most 10 per call. (Hot
+    """ReceiveMessage and DeleteMessageBatch calls for n messages: at most 10 per call, and one for
+    none (an empty receive is a call too). (Hot
     paths write it out as `1 if n <= 10 else -(-n // 10)`: a floor division is not specialized.)"""
     return 1 if n <= 10 else -(-n // 10)
+
+
+def _insert_in_send_order(q: deque[Ev], ev: Ev) -> None:
+    """Put a FIFO message that is visible again back at its place in its group's send order (a
+    failed batch's messages return one by one: each goes before every message sent after it)."""
+    key = (ev.sent, ev.id)
+    for i, other in enumerate(q):
+        if (other.sent, other.id) > key:
+            q.insert(i, ev)
+            return
+    q.append(ev)
 
 
 class SQSQueue(Component):
@@ -146,7 +158,7 @@ class SQSQueue(Component):
             if q is None:
                 q = self.groups[g] = deque()
             if returned:
-                q.appendleft(ev)
+                _insert_in_send_order(q, ev)
             else:
                 q.append(ev)
             if len(q) == 1 and g not in self.locked:
@@ -163,7 +175,6 @@ class SQSQueue(Component):
     def receive(self, t: float, n: int) -> list[Ev]:
         """ReceiveMessage for up to n messages: oldest first; expired ones are dropped and
         ones past maxReceiveCount move to the DLQ on this receive, as SQS does."""
-        self.receives += 1 if n <= 10 else -(-n // 10)  # api_calls(n), inlined
         out: list[Ev] = []
         if self.fifo:
             return self._receive_fifo(t, n)
@@ -197,11 +208,14 @@ class SQSQueue(Component):
                 continue
             ev.vis = vis
             out.append(ev)
+        # The ReceiveMessage calls this took: one per 10 messages returned, one if none (api_calls,
+        # inlined). A request for more is not billed for what was not there.
+        k = len(out)
+        self.receives += 1 if k <= 10 else -(-k // 10)
         if popped:
             self.n_visible -= popped  # _vis_add, inlined (a decrease leaves the maximum)
             self.vis_s += popped * t
-        if out:
-            k = len(out)
+        if k:
             self.recv_total += k
             g = self.g_inv
             g.s -= k * t
@@ -229,6 +243,7 @@ class SQSQueue(Component):
                     self.locked.add(g)
             if not q or g in self.locked:
                 self.ready.popleft()
+        self.receives += api_calls(len(out))
         if out:
             self.g_inv.add(t, len(out))
         return out
@@ -329,6 +344,11 @@ class SQSQueue(Component):
             ev = heapq.heappop(self.back)[2]
             self._vis_add(t, -1)
             self._expire(t, ev)
+        for q in self.groups.values():  # FIFO: each group is in send order
+            while q and q[0].sent < limit:
+                ev = q.popleft()
+                self._vis_add(t, -1)
+                self._expire(t, ev)
 
     def settle_takes(self) -> None:
         """Count the messages taken since the last call as sent, received (one ReceiveMessage
@@ -339,7 +359,7 @@ class SQSQueue(Component):
             self.c_sent += n
             self.recv_total += n
             p = self.poller
-            self.receives += n * p.recv_calls
+            self.receives += n  # one ReceiveMessage call each (it returned one message)
             p.esm.c_invoked += n
 
     def flush(self, k: int, b: float, length: float) -> None:

@@ -11,7 +11,7 @@ ReportBatchItemFailures returns only the failed ones.
 from __future__ import annotations
 
 from core.catalog import esm_default_batch_size
-from core.components.sqs import api_calls
+from core.components.base import backoff
 from core.engine.events import EngineError, Ev
 from core.records import sqs_record
 
@@ -29,7 +29,7 @@ class SqsPoller:
         "esm", "q", "fn", "kernel", "acct", "heap", "target", "active", "open", "waiting",
         "poll_scheduled", "polling", "ticking", "t_thr", "t_inv", "t_err", "exclusive", "inv_mark",
         "recv_mark", "del_mark", "idle_time", "_last_idle_t", "batch_size", "cap", "filter", "report",
-        "window", "start_at", "direct", "recv_calls", "safe_batch",
+        "window", "start_at", "direct", "safe_batch",
     )
 
     def __init__(self, esm):
@@ -65,7 +65,6 @@ class SqsPoller:
 
     def configure(self) -> None:
         esm = self.esm
-        self.q.settle_takes()  # at the old recv_calls
         self.batch_size = int(esm.batch_size_set or esm_default_batch_size("SQSQueue"))
         cap = MAX_CONCURRENCY
         if esm.max_concurrency is not None:
@@ -78,7 +77,6 @@ class SqsPoller:
         self.start_at = esm.created_at if esm.enabled else float("inf")
         # When a message sent to an idle poller can be handed over directly (take_sent).
         self.direct = esm.enabled and self.window <= 0 and self.filter is None
-        self.recv_calls = api_calls(self.batch_size)
         # Batches up to this many messages cannot pass the 6 MB invoke payload cap.
         self.safe_batch = PAYLOAD_CAP // (esm.sim.largest_payload() + RECORD_OVERHEAD)
         self.q.refresh_direct()
@@ -281,7 +279,7 @@ class SqsPoller:
         self.t_thr += 1
         cause = self.fn.last_throttle
         tries += 1
-        delay = min(2.0 ** (tries - 1), 30.0)
+        delay = backoff(tries, 30.0)
         deadline = min(ev.vis for ev in evs)
         if t + delay >= deadline:
             # The batch's visibility timeout ran out while throttled: release it.
@@ -315,9 +313,16 @@ class SqsPoller:
             self.t_err += 1
             esm.why("retry", f"batch failed: {inv.err}")
         elif self.report:  # batchItemFailures: the poison records
-            failed = [ev for ev in evs if ev.tmpl.poison]
-            if failed:
-                done = [ev for ev in evs if not ev.tmpl.poison] or None
+            if q.fifo:
+                # A FIFO handler stops at the first failure and reports it and every message after it.
+                first = next((i for i, ev in enumerate(evs) if ev.tmpl.poison), None)
+                if first is not None:
+                    failed = evs[first:]
+                    done = evs[:first] or None
+            else:
+                failed = [ev for ev in evs if ev.tmpl.poison]
+                if failed:
+                    done = [ev for ev in evs if not ev.tmpl.poison] or None
         if done is not None:
             k = len(done)
             if q.fifo:

@@ -185,6 +185,80 @@ def test_fifo_failure_blocks_its_group_until_redrive():
     assert first_good is None or first_good > 5 * 30
 
 
+def fifo_batches(q_props=None, esm_props=None, poison_first=False, sim_s=100, error_rate=0.0):
+    """A FIFO flow with five messages of one group sent at t=1 (or a poison one at t=0.5, alone in its
+    first batch, and four at t=1), and the batches the function is invoked with, as lists of event ids
+    (ids are in send order)."""
+    from core.engine.simulation import Simulation
+
+    events = [{"payload": {"ok": 1}, "message_groups": ["g1"]}]
+    sc = sqs_flow(q_props={"FifoQueue": True, "VisibilityTimeout": 30, **(q_props or {})},
+                  esm_props={"BatchSize": 10, **(esm_props or {})}, events=events,
+                  arrivals={"process": "burst", "count": 4 if poison_first else 5, "at": 1}, sim_s=sim_s,
+                  error_rate=error_rate)
+    d = sc.to_dict()
+    d["nodes"][3]["properties"] = {"FifoQueue": True}
+    d["nodes"][0]["properties"]["RedrivePolicy"] = {"maxReceiveCount": 3}
+    if poison_first:
+        d["workloads"].insert(0, {"id": "bad", "target": "q", "arrivals": {"process": "burst", "count": 1, "at": 0.5},
+                                  "events": [{"payload": {"bad": 1}, "poison": True, "message_groups": ["g1"]}]})
+    sim = Simulation(model.from_dict(d))
+    seen = []
+    invoke = sim.components["fn"].invoke
+
+    def spy(t, payload, *a, **k):
+        seen.append((t, [ev.id for ev in payload]))
+        return invoke(t, payload, *a, **k)
+
+    sim.components["fn"].invoke = spy
+    sim.run()
+    return sim, seen
+
+
+def test_fifo_failed_batch_returns_in_send_order():
+    # A failed batch's messages become visible again one by one; the group keeps its send order.
+    _, seen = fifo_batches(error_rate=1.0)
+    assert [ids for _, ids in seen] == [[0, 1, 2, 3, 4]] * 3
+    assert [t for t, _ in seen] == pytest.approx([1.0, 31.0, 61.0])
+
+
+def test_fifo_partial_batch_response_returns_the_failed_message_and_all_after_it():
+    # FIFO + ReportBatchItemFailures: the handler stops at the first failure and reports it and every
+    # message after it, so the group's later messages are only processed after the poison one is redriven.
+    sim, seen = fifo_batches(esm_props={"FunctionResponseTypes": ["ReportBatchItemFailures"]}, poison_first=True)
+    # the poison message alone, then with the four behind it (all returned), then — once it moved to the
+    # DLQ on its fourth receive (maxReceiveCount 3) — the four alone
+    assert seen == [(0.5, [0]), (30.5, [0, 1, 2, 3, 4]), (60.5, [0, 1, 2, 3, 4]), (90.5, [1, 2, 3, 4])]
+    assert sim.acct.dead_lettered == 1 and sim.acct.succeeded == 4
+    assert metric(sim, "q", "NumberOfMessagesDeleted") == 4
+
+
+def test_fifo_messages_expire_after_retention_without_being_received():
+    # Retention applies to a FIFO queue's waiting messages too: here a disabled mapping never
+    # receives them, and they are dropped 60 s after their send.
+    sc = sqs_flow(q_props={"FifoQueue": True, "MessageRetentionPeriod": 60}, esm_props={"Enabled": False},
+                  events=[{"payload": {"ok": 1}, "message_groups": ["g1", "g2"]}], dlq=False,
+                  arrivals={"process": "burst", "count": 5, "at": 1}, sim_s=120)
+    sim = run(sc)
+    assert sim.acct.dropped == 5 and sim.acct.dropped_by_reason == {"retention_expired": 5}
+    assert sim.series("q", "ApproximateNumberOfMessagesVisible", "max")[62:].max() == 0
+
+
+def test_receive_calls_are_billed_for_the_messages_returned_not_the_batch_size_asked():
+    # With a batching window the poller asks for up to BatchSize − what it holds on every poll; each
+    # ReceiveMessage call returns at most 10, so the calls are one per message trickling in (999 here)
+    # whatever the BatchSize — not BatchSize / 10 per poll.
+    calls = {}
+    for batch in (100, 10_000):
+        sc = sqs_flow(esm_props={"BatchSize": batch, "MaximumBatchingWindowInSeconds": 5}, dlq=False,
+                      arrivals={"process": "constant", "rate": 10, "start": 0.05}, sim_s=100)
+        sim = run(sc)
+        calls[batch] = sim.components["q"].receives
+        assert metric(sim, "q", "NumberOfMessagesReceived") == 999
+    assert calls[100] == calls[10_000]
+    assert 999 <= calls[100] <= 1010
+
+
 def test_validation_rejects_function_timeout_above_visibility_timeout():
     sc = sqs_flow(q_props={"VisibilityTimeout": 30}, fn_props={"Timeout": 60})
     errs = validate.errors(sc)
@@ -200,8 +274,8 @@ def test_validation_rejects_fifo_batch_size_above_10_and_big_batches_without_win
 
 def test_hand_overs_counted_before_a_mid_run_mapping_edit_match_a_full_poll():
     # Messages handed to an idle poller are counted once (SQSQueue.taken) and settled into the
-    # sent, received, receive-call and invoked counts when read. An edit to the mapping mid-period
-    # settles them first, at the receive calls per poll they were taken with; every per-period
+    # sent, received, receive-call and invoked counts when read. Across an edit to the mapping in
+    # the middle of a period (to batches of 20 with a window: no more hand-overs), every per-period
     # series and the cost must match a run whose traced messages all take the full poll.
     from core.engine.simulation import Simulation
 
@@ -213,7 +287,7 @@ def test_hand_overs_counted_before_a_mid_run_mapping_edit_match_a_full_poll():
             sim.acct.journey_every, sim.acct.journey_limit = 1, 10**9
         sim.advance(100.5)  # mid-period: hand-overs of this period are not settled yet
         d = sc.to_dict()
-        # 20 per batch: two ReceiveMessage calls per poll from now on (and a window, as AWS requires)
+        # 20 per batch from now on (with a window, as AWS requires)
         d["nodes"][1]["properties"].update({"BatchSize": 20, "MaximumBatchingWindowInSeconds": 1})
         sim.update(model.from_dict(d))
         sim.run()
