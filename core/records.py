@@ -11,10 +11,17 @@ import base64
 import hashlib
 import json
 import uuid
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
 ACCOUNT = "123456789012"
+EPOCH = 1767571200.0  # simulated time 0 in the records' timestamps: 2026-01-05T00:00:00Z
+
+
+def iso_time(t: float) -> str:
+    """Simulated time `t` (seconds) as an ISO 8601 UTC timestamp with milliseconds."""
+    return datetime.fromtimestamp(EPOCH + t, tz=UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
 
 
 def _arn(service: str, region: str, resource: str) -> str:
@@ -292,3 +299,31 @@ def event_for(source_kind: str, payloads: list[Any], name: str = "source", **kw)
     if source_kind == "ApiGateway":
         return apigw_event(payloads[0] if payloads else None, kw.get("api_type", "REST"))
     return {"payload": payloads[0] if payloads else None}
+
+
+def stream_failure_record(source_kind: str, stream: str, function: str, condition: str, invokes: int,
+                          shard: int, batch: list[tuple[int, float]], t: float, records: list | None = None,
+                          region: str = "us-east-1") -> dict:
+    """What a Kinesis / DynamoDB stream mapping sends its on-failure destination when it discards a
+    batch (reference §2.3): metadata only — `batch` is the (sequence number, arrival time) of each
+    record — except that an S3 destination also gets the invocation payload (`records`)."""
+    info = "KinesisBatchInfo" if source_kind == "KinesisStream" else "DDBStreamBatchInfo"
+    arn = (_arn("kinesis", region, f"stream/{stream}") if source_kind == "KinesisStream"
+           else _arn("dynamodb", region, f"table/{stream}/stream/2026-01-01T00:00:00.000"))
+    base = 49590338271490256608559692538361571095921575989136588898
+    out = {
+        "requestContext": {"requestId": _uid("onfailure", stream, shard, batch[0][0], t),
+                           "functionArn": _arn("lambda", region, f"function:{function}"),
+                           "condition": condition, "approximateInvokeCount": invokes},
+        "responseContext": {"statusCode": 200, "executedVersion": "$LATEST", "functionError": "Unhandled"},
+        "version": "1.0",
+        "timestamp": iso_time(t),
+        info: {"shardId": f"shardId-{shard:012d}",
+               "startSequenceNumber": str(base + batch[0][0]), "endSequenceNumber": str(base + batch[-1][0]),
+               "approximateArrivalOfFirstRecord": iso_time(batch[0][1]),
+               "approximateArrivalOfLastRecord": iso_time(batch[-1][1]),
+               "batchSize": len(batch), "streamArn": arn},
+    }
+    if records is not None:
+        out["payload"] = json.dumps({"Records": records})
+    return out

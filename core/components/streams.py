@@ -16,8 +16,8 @@ from collections import deque
 
 from core.catalog import behav, esm_default_batch_size, prop
 from core.components.base import Component, backoff
-from core.engine.events import Ev
-from core.records import dynamodb_record, kinesis_record
+from core.engine.events import Ev, Template, new_ev
+from core.records import dynamodb_record, kinesis_record, stream_failure_record
 
 POLL_INTERVAL = {"KinesisStream": 1.0, "DynamoDBTable": 0.25}  # GetRecords per shard per second
 RETRY_CAP = 30.0
@@ -272,7 +272,7 @@ class StreamPoller:
         if esm.max_age >= 0:
             old = [ev for ev in batch if t - ev.sent > esm.max_age]
             if old:
-                self._discard(t, old, "RecordAgeExpired", "record age")
+                self._discard(t, old, "RecordAgeExpired", "record age", lane, lane.tries)
                 batch = [ev for ev in batch if t - ev.sent <= esm.max_age]
         if len(batch) != len(lane.work[0]):
             if batch:
@@ -353,8 +353,8 @@ class StreamPoller:
         lane.tries += 1
         if esm.max_retries >= 0 and lane.tries > esm.max_retries:
             lane.work.pop(0)
-            lane.tries = 0
-            self._discard(t, batch, "RetryAttemptsExhausted", cause)
+            invokes, lane.tries = lane.tries, 0
+            self._discard(t, batch, "RetryAttemptsExhausted", cause, lane, invokes)
             self._next(t, lane)
             return
         self._retry_later(t, lane, backoff(lane.tries, RETRY_CAP))
@@ -368,7 +368,7 @@ class StreamPoller:
             self.esm.note(ev, t, "processed")
         self.acct.succeed(ev)
 
-    def _discard(self, t: float, evs: list[Ev], condition: str, cause: str) -> None:
+    def _discard(self, t: float, evs: list[Ev], condition: str, cause: str, lane: Lane, invokes: int) -> None:
         """Give up on records: one metadata record to the on-failure destination, or drop."""
         esm = self.esm
         dest = esm.on_failure
@@ -378,7 +378,7 @@ class StreamPoller:
             for ev in evs:
                 esm.note(ev, t, f"discarded ({condition}); batch info sent to {dest.id}")
                 self.acct.dead_letter(ev)
-            dest.sink(t, evs[0], esm.id)
+            dest.sink(t, self._failure_record(t, evs, condition, lane, invokes, dest.kind == "S3Bucket"), esm.id)
             return
         if dest is not None:
             self.fn.async_q.c_dest_fail += 1
@@ -388,6 +388,17 @@ class StreamPoller:
         for ev in evs:
             esm.note(ev, t, f"dropped ({condition})")
             self.acct.drop(ev, reason)
+
+    def _failure_record(self, t: float, evs: list[Ev], condition: str, lane: Lane, invokes: int,
+                        with_data: bool) -> Ev:
+        """The on-failure record as an instance to hand to the destination's sink (which makes its
+        own new instance of it where it becomes work): metadata, not the records — so never poison."""
+        stream = self.stream
+        records = [stream.record(ev, lane.shard) for ev in evs] if with_data else None
+        payload = stream_failure_record(stream.kind, stream.id, self.fn.id, condition, invokes, lane.shard,
+                                        [(ev.seq, ev.sent) for ev in evs], t, records)
+        first = evs[0]
+        return new_ev(first.id, t, Template(payload, False, 0, 0, self.esm.id), None, None, first.depth, None)
 
     def _next(self, t: float, lane: Lane) -> None:
         if lane.work:

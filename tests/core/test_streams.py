@@ -64,6 +64,40 @@ def test_bisect_reaches_the_single_bad_record_and_discards_it_after_three_attemp
     assert all(len(lane.recs) < 100 for lane in poller.lanes)
 
 
+@pytest.mark.parametrize("kind, info", [("KinesisStream", "KinesisBatchInfo"), ("DynamoDBTable", "DDBStreamBatchInfo")])
+def test_on_failure_destination_gets_a_metadata_record_not_the_poison_record(kind, info):
+    # The destination queue receives one record describing the discarded batch (reference §2.3
+    # "OnFailure record shape"), with no record data: a function reading that queue does not fail on it.
+    import json
+
+    from core.engine.simulation import Simulation
+
+    sc = kinesis_flow({"MaximumRetryAttempts": 2, "BisectBatchOnFunctionError": True}, dest=True, rate=200,
+                      kind=kind, sim_s=300)
+    d = sc.to_dict()
+    d["nodes"] += [{"id": "dest-esm", "kind": "EventSourceMapping"},
+                   {"id": "handler", "kind": "Function", "properties": {"Timeout": 10},
+                    "behavior": {"Duration": {"dist": "const", "value": 0.1}, "ColdStart": None}}]
+    d["edges"] += [{"from": "dest", "to": "dest-esm", "role": "poll"}, {"from": "dest-esm", "to": "handler", "role": "poll"}]
+    sim = Simulation(model.from_dict(d))
+    got = []
+    invoke = sim.components["handler"].invoke
+
+    def spy(t, payload, *a, **k):
+        got.extend(ev.tmpl for ev in payload)
+        return invoke(t, payload, *a, **k)
+
+    sim.components["handler"].invoke = spy
+    sim.run()
+    assert len(got) == 1 and not got[0].poison
+    rec = got[0].payload
+    assert rec["requestContext"]["condition"] == "RetryAttemptsExhausted"
+    assert rec["requestContext"]["approximateInvokeCount"] == 3
+    assert rec[info]["batchSize"] == 1 and rec[info]["startSequenceNumber"] == rec[info]["endSequenceNumber"]
+    assert "data" not in json.dumps(rec) and "payload" not in rec
+    assert metric(sim, "handler", "Invocations") == 1 and metric(sim, "handler", "Errors") == 0
+
+
 def test_retries_exhausted_without_destination_drops_the_batch():
     sim = run(kinesis_flow({"MaximumRetryAttempts": 1}, rate=5))
     reasons = sim.acct.dropped_by_reason
