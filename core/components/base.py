@@ -41,6 +41,10 @@ class Gauge:
         return avg, mx
 
 
+PAYLOAD_CAP = 6 * 1024 * 1024  # Lambda's invoke payload limit: an event source mapping's batch stays under it
+RECORD_OVERHEAD = 500  # bytes of record metadata per message or record in a mapping's invoke payload
+
+
 def backoff(attempt: int, cap: float, base: float = 1.0) -> float:
     """Exponential back-off after the `attempt`-th failure (1, 2, 3 …): base, 2 × base, 4 × base …
     up to `cap`. (The exponent stops growing once past the cap: 2.0 ** 1024 would overflow, and a

@@ -11,7 +11,7 @@ ReportBatchItemFailures returns only the failed ones.
 from __future__ import annotations
 
 from core.catalog import esm_default_batch_size
-from core.components.base import backoff
+from core.components.base import PAYLOAD_CAP, RECORD_OVERHEAD, backoff
 from core.engine.events import EngineError, Ev
 from core.records import sqs_record
 
@@ -19,9 +19,11 @@ MAX_CONCURRENCY = 1250
 START_CONCURRENCY = 5
 SCALE_STEP = 5  # per second: 300 per minute
 FLOOR = 2
-PAYLOAD_CAP = 6 * 1024 * 1024
 LONG_POLL = 20.0
-RECORD_OVERHEAD = 500  # bytes of SQS record metadata per message in the invoke payload
+
+
+def _payload_bytes(evs: list[Ev]) -> int:
+    return sum(ev.tmpl.size for ev in evs) + RECORD_OVERHEAD * len(evs)
 
 
 class SqsPoller:
@@ -29,7 +31,7 @@ class SqsPoller:
         "esm", "q", "fn", "kernel", "acct", "heap", "target", "active", "open", "waiting",
         "poll_scheduled", "polling", "ticking", "t_thr", "t_inv", "t_err", "exclusive", "inv_mark",
         "recv_mark", "del_mark", "idle_time", "_last_idle_t", "batch_size", "cap", "filter", "report",
-        "window", "start_at", "direct", "safe_batch",
+        "window", "start_at", "direct", "safe_batch", "open_bytes",
     )
 
     def __init__(self, esm):
@@ -43,6 +45,7 @@ class SqsPoller:
         self.active = 0  # batches being filled, invoked, or waiting to retry a throttle
         # A batch is the list of its messages (each poll hands out a new list).
         self.open: list[Ev] | None = None  # a batch filling during its batching window
+        self.open_bytes = 0  # its invoke payload so far (it is invoked early on reaching 6 MB)
         self.waiting: dict[int, list[Ev]] = {}  # throttled batches waiting to retry, by id
         self.poll_scheduled = False
         self.polling = False
@@ -141,8 +144,10 @@ class SqsPoller:
         while q.ready if fifo else q.n_visible > 0:
             b = self.open
             if b is not None:
-                b.extend(self._receive(t, self.batch_size - len(b)))
-                if len(b) >= self.batch_size:
+                got = self._receive(t, self.batch_size - len(b))
+                b.extend(got)
+                self.open_bytes += _payload_bytes(got)
+                if len(b) >= self.batch_size or self.open_bytes >= PAYLOAD_CAP:
                     self.open = None
                     self._invoke_batch(t, b)
                     continue
@@ -156,8 +161,9 @@ class SqsPoller:
                     break
                 continue
             self.active += 1
-            if self.window > 0 and len(evs) < self.batch_size:
+            if self.window > 0 and len(evs) < self.batch_size and _payload_bytes(evs) < PAYLOAD_CAP:
                 self.open = evs
+                self.open_bytes = _payload_bytes(evs)
                 self.kernel.schedule(t + self.window, self._window_closed, evs)
                 break
             self._invoke_batch(t, evs)

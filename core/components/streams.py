@@ -15,7 +15,7 @@ import zlib
 from collections import deque
 
 from core.catalog import behav, esm_default_batch_size, prop
-from core.components.base import Component, backoff
+from core.components.base import PAYLOAD_CAP, RECORD_OVERHEAD, Component, backoff
 from core.engine.events import Ev, Template, new_ev
 from core.records import dynamodb_record, kinesis_record, stream_failure_record
 
@@ -98,6 +98,9 @@ class KinesisStream(_Stream):
     def record(self, ev: Ev, shard: int) -> dict:
         return kinesis_record(ev.tmpl.payload, self.id, key=ev.key, shard=shard)
 
+    def payload_bytes(self, ev: Ev) -> int:
+        return -(-ev.tmpl.size // 3) * 4 + RECORD_OVERHEAD  # the data is base64 in the invoke payload
+
     def cost_items(self, pricing: dict, elapsed: float) -> dict[str, float]:
         k = pricing["kinesis"]
         return {"shard_hours": self.shards * elapsed / 3600.0 * k["shard_hour"],
@@ -116,6 +119,9 @@ class DynamoDBTable(_Stream):
 
     def record(self, ev: Ev, shard: int) -> dict:
         return dynamodb_record(ev.tmpl.payload, self.id, view=self.view)
+
+    def payload_bytes(self, ev: Ev) -> int:
+        return ev.tmpl.size + RECORD_OVERHEAD
 
 
 class Lane:
@@ -229,7 +235,11 @@ class StreamPoller:
         recs = lane.recs
         batch: list[Ev] = []
         flt = self.filter
+        size = 0  # the invoke payload so far: a batch stops short of 6 MB, as well as at BatchSize
         while recs and len(batch) < self.batch_size:
+            more = self.stream.payload_bytes(recs[0])
+            if batch and size + more > PAYLOAD_CAP:
+                break
             ev = recs.popleft()
             esm.c_polled += 1
             if flt is not None:
@@ -244,6 +254,7 @@ class StreamPoller:
                     esm.note(ev, t, "filtered out by the event source mapping (skipped)")
                     self.acct.filter(ev)
                     continue
+            size += more
             batch.append(ev)
         return batch
 

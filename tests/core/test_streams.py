@@ -149,6 +149,29 @@ def test_backoff_doubles_up_to_its_cap_for_any_attempt_count():
     assert backoff(5_000, 30.0) == 30.0 and backoff(2, 300.0, base=1.5) == 3.0
 
 
+@pytest.mark.parametrize("kind, size, per_batch", [("KinesisStream", 1_000_000, 4), ("DynamoDBTable", 400_000, 15)])
+def test_stream_batches_stop_short_of_the_6_mb_invoke_payload(kind, size, per_batch):
+    # 100 large records at once and BatchSize 100: each invoke stays under 6 MB (Kinesis data is
+    # base64 in the payload: 1 MB records take 1.33 MB), so batches are smaller than BatchSize.
+    from core.engine.simulation import Simulation
+
+    sc = kinesis_flow(shards=1, poison_at=None, sim_s=200, kind=kind)
+    d = sc.to_dict()
+    d["workloads"] = [{"id": "big", "target": "ks", "arrivals": {"process": "burst", "count": 100, "at": 1},
+                       "events": [{"payload": {"x": 1}, "size_bytes": size, "partition_keys": ["a"]}]}]
+    sim = Simulation(model.from_dict(d))
+    sizes = []
+    invoke = sim.components["fn"].invoke
+
+    def spy(t, payload, *a, **k):
+        sizes.append(len(payload))
+        return invoke(t, payload, *a, **k)
+
+    sim.components["fn"].invoke = spy
+    sim.run()
+    assert max(sizes) == per_batch and sum(sizes) == 100
+
+
 def test_records_of_a_key_are_processed_in_order():
     from core.engine.simulation import Simulation
 
