@@ -13,11 +13,13 @@ from pydantic import TypeAdapter, ValidationError
 
 from core import catalog
 from core.catalog import get_path, prop
+from core.engine.events import payload_size
 from core.model import Distribution, Node, Scenario
 
 PUSH_SOURCES = ("S3Bucket", "SNSTopic", "EventBridgeRule", "Schedule")
 POLLED = ("SQSQueue", "KinesisStream", "DynamoDBTable")
 STREAMS = ("KinesisStream", "DynamoDBTable")
+SQS_MAX_MESSAGE = 1024 * 1024  # bytes (256 KiB before 2025)
 
 # (from kind, role) -> allowed target kinds
 ALLOWED: dict[tuple[str, str], tuple[str, ...]] = {
@@ -324,6 +326,12 @@ def problems(scenario: Scenario) -> list[Problem]:
             out.append(Problem(f"{base}.arrivals.end", "end is before start"))
         if sum(ev.weight for ev in w.events) <= 0:
             out.append(Problem(f"{base}.events", "event weights must add up to more than 0"))
+        if t is not None and t.kind == "SQSQueue":
+            for j, ev in enumerate(w.events):
+                size = payload_size(ev.payload, ev.size_bytes)
+                if size > SQS_MAX_MESSAGE:
+                    out.append(Problem(f"{base}.events[{j}]", f"{size:,} bytes: an SQS message is at most "
+                                       f"{SQS_MAX_MESSAGE:,} bytes (1 MiB)", node=t.id))
 
     _check_patterns(scenario, out)
     out.extend(design_warnings(scenario))

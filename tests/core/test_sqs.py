@@ -335,15 +335,45 @@ def test_direct_hand_over_to_idle_pollers_matches_a_full_poll(reserved):
         assert fast["nodes"]["fn"]["metrics"]["Throttles"]["sum"] > 0
 
 
-@pytest.mark.parametrize(("size", "invocations"), [(100, 1), (1_000_000, 2), (7_000_000, 10)])
+@pytest.mark.parametrize(("size", "invocations"), [(100, 1), (1_000_000, 2), (1_048_576, 2)])
 def test_six_mb_invoke_payload_cap_splits_a_batch(size, invocations):
     # Ten messages sent at once fill one batch of 10, unless the batch would pass Lambda's
-    # 6 MB invoke payload: 1 MB messages split 6 + 4; a message that alone passes it goes alone.
+    # 6 MB invoke payload (with 500 bytes of record metadata each): 1 MB messages split 6 + 4,
+    # 1 MiB ones (SQS's largest) 5 + 5.
     sc = sqs_flow(events=[{"payload": {"x": 1}, "size_bytes": size}],
                   arrivals={"process": "burst", "count": 10, "at": 1}, sim_s=60)
     sim = run(sc)
     assert metric(sim, "fn", "Invocations") == invocations
     assert metric(sim, "esm", "DeletedEventCount") == 10
+
+
+def test_batching_window_closes_early_when_the_payload_reaches_6_mb():
+    # 1 MB messages once a second, BatchSize 100, a 20 s window: the batch is invoked when the 7th
+    # message takes it past 6 MB (at t = 7), not when the window closes (t = 21).
+    from core.engine.simulation import Simulation
+
+    sc = sqs_flow(esm_props={"BatchSize": 100, "MaximumBatchingWindowInSeconds": 20}, dlq=False,
+                  events=[{"payload": {"x": 1}, "size_bytes": 1_000_000}], arrivals={"process": "constant", "rate": 1},
+                  sim_s=10)
+    sim = Simulation(sc)
+    seen = []
+    invoke = sim.components["fn"].invoke
+
+    def spy(t, payload, *a, **k):
+        seen.append((t, len(payload)))
+        return invoke(t, payload, *a, **k)
+
+    sim.components["fn"].invoke = spy
+    sim.run()
+    assert seen and seen[0][0] == pytest.approx(7.0)
+    assert sum(n for _, n in seen) == 7 and max(n for _, n in seen) == 6
+
+
+def test_validation_rejects_sqs_messages_over_1_mib():
+    sc = sqs_flow(events=[{"payload": {"x": 1}, "size_bytes": 2_000_000}])
+    errs = validate.errors(sc)
+    assert any(p.path == "$.workloads[0].events[0]" and "1 MiB" in p.message for p in errs)
+    assert not validate.errors(sqs_flow(events=[{"payload": {"x": 1}, "size_bytes": 1_048_576}]))
 
 
 def _all_series(sim):
