@@ -290,6 +290,17 @@ class SQSQueue(Component):
             for ev in evs:
                 self._unlock(t, ev)
 
+    def unreceive(self, t: float, evs: list[Ev]) -> None:
+        """Received messages the poller has no batch for: visible again at once, as if never received
+        (their receive does not count; the ReceiveMessage call stays billed)."""
+        self.recv_total -= len(evs)
+        self.g_inv.add(t, -len(evs))
+        for ev in evs:
+            ev.rc -= 1
+            if self.fifo:
+                del self.inflight[ev.id]
+            self._make_visible(t, ev, returned=True)
+
     def release(self, t: float, ev: Ev, at: float | None = None) -> None:
         """A received message that was not deleted becomes visible again at its
         visibility deadline (or `at`)."""

@@ -236,15 +236,19 @@ class SqsPoller:
         self._try(t, b)
 
     def _cap_payload(self, t: float, b: list[Ev]) -> None:
-        """The 6 MB invoke payload cap: split an oversized batch (b keeps what fits)."""
+        """The 6 MB invoke payload cap: split an oversized batch (b keeps what fits). The rest is
+        another batch if the mapping has room for one; if not, it goes back to the queue untouched."""
         size = 0
         for i, ev in enumerate(b):
             size += ev.tmpl.size + RECORD_OVERHEAD
             if size > PAYLOAD_CAP and i > 0:
                 rest = b[i:]
                 del b[i:]
-                self.active += 1
-                self._invoke_batch(t, rest)
+                if self.active < self.target:
+                    self.active += 1
+                    self._invoke_batch(t, rest)
+                else:
+                    self.q.unreceive(t, rest)
                 break
 
     def _try(self, t: float, evs: list[Ev], tries: int = 0) -> None:

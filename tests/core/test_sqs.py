@@ -369,6 +369,19 @@ def test_batching_window_closes_early_when_the_payload_reaches_6_mb():
     assert sum(n for _, n in seen) == 7 and max(n for _, n in seen) == 6
 
 
+def test_a_split_batch_never_runs_past_maximum_concurrency():
+    # 100 messages of 1 MB, BatchSize 100 with a window, MaximumConcurrency 2: each batch is cut at
+    # 6 MB; a cut-off piece with no free batch goes back to the queue as if never received.
+    sc = sqs_flow(esm_props={"BatchSize": 100, "MaximumBatchingWindowInSeconds": 1, "ScalingConfig": {"MaximumConcurrency": 2}},
+                  events=[{"payload": {"x": 1}, "size_bytes": 1_000_000}], duration=10.0,
+                  arrivals={"process": "burst", "count": 100, "at": 1}, sim_s=300)
+    sim = run(sc)
+    assert metric(sim, "esm", "Concurrency", "max") == 2
+    assert metric(sim, "fn", "ConcurrentExecutions", "max") == 2
+    assert sim.acct.succeeded == 100 and sim.acct.dead_lettered == 0
+    assert metric(sim, "q", "NumberOfMessagesReceived") == 100  # each received once, for its batch
+
+
 def test_validation_rejects_sqs_messages_over_1_mib():
     sc = sqs_flow(events=[{"payload": {"x": 1}, "size_bytes": 2_000_000}])
     errs = validate.errors(sc)
