@@ -328,7 +328,9 @@ class StreamPoller:
         esm.g_conc.add(t, -1)
         batch: list[Ev] = lane.work[0]
         if inv.err is None and self.report and any(ev.tmpl.poison for ev in batch):
-            # Partial batch response: checkpoint at the lowest failed sequence number.
+            # Partial batch response: checkpoint at the lowest failed sequence number and retry the
+            # records from there as one batch (with bisect on too, the batch is "bisected at the
+            # returned sequence number" and only the rest is retried: no further halving).
             i = next(i for i, ev in enumerate(batch) if ev.tmpl.poison)
             for ev in batch[:i]:
                 self._succeed(t, ev)
@@ -336,7 +338,7 @@ class StreamPoller:
             esm.c_failed += len(rest)
             lane.work[0] = rest
             esm.why("retry", "batch item failures reported")
-            self._failed(t, lane, "reported batch item failure", split_ok=True)
+            self._failed(t, lane, "reported batch item failure", split_ok=False)
             return
         if inv.err is None:
             for ev in batch:

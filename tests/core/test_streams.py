@@ -113,6 +113,31 @@ def test_partial_batch_response_checkpoints_at_the_lowest_failed_record():
     assert metric(sim, "fn", "Errors") == 0
 
 
+def test_partial_batch_response_with_bisect_retries_the_rest_as_one_batch():
+    # With both on, AWS "bisects at the returned sequence number and retries only the remaining
+    # records": the rest is one batch (not halved again); when MaximumRetryAttempts runs out it is
+    # discarded together, in one on-failure record.
+    from core.engine.simulation import Simulation
+
+    sc = kinesis_flow({"FunctionResponseTypes": ["ReportBatchItemFailures"], "MaximumRetryAttempts": 2,
+                       "BisectBatchOnFunctionError": True, "MaximumBatchingWindowInSeconds": 5},
+                      shards=1, rate=20, poison_at=102.5, dest=True, keys=("k0",), sim_s=200)
+    sim = Simulation(sc)
+    sizes = []
+    invoke = sim.components["fn"].invoke
+
+    def spy(t, payload, *a, **k):
+        if any(ev.tmpl.poison for ev in payload):
+            sizes.append(len(payload))
+        return invoke(t, payload, *a, **k)
+
+    sim.components["fn"].invoke = spy
+    sim.run()
+    assert sizes[0] == 100 and sizes[1:] == [sizes[1]] * 2 and sizes[1] < 100
+    assert sim.acct.dead_lettered == sizes[1]
+    assert metric(sim, "dest", "NumberOfMessagesSent") == 1
+
+
 def test_parallelization_factor_multiplies_concurrency_per_shard():
     keys = tuple(f"k{i}" for i in range(64))
     sim = run(kinesis_flow({"ParallelizationFactor": 5}, shards=2, duration=2.0, rate=400, poison_at=None,
