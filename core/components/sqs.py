@@ -16,8 +16,8 @@ from core.engine.events import Ev
 
 def api_calls(n: int) -> int:
     """ReceiveMessage and DeleteMessageBatch calls for n messages: at most 10 per call, and one for
-    none (an empty receive is a call too). (Hot
-    paths write it out as `1 if n <= 10 else -(-n // 10)`: a floor division is not specialized.)"""
+    none (an empty receive is a call too). (Hot paths write it out as `1 if n <= 10 else
+    -(-n // 10)`: a floor division is not specialized.)"""
     return 1 if n <= 10 else -(-n // 10)
 
 

@@ -98,8 +98,9 @@ class KinesisStream(_Stream):
     def record(self, ev: Ev, shard: int) -> dict:
         return kinesis_record(ev.tmpl.payload, self.id, key=ev.key, shard=shard)
 
-    def payload_bytes(self, ev: Ev) -> int:
-        return -(-ev.tmpl.size // 3) * 4 + RECORD_OVERHEAD  # the data is base64 in the invoke payload
+    def payload_bytes(self, size: int) -> int:
+        """A record's share of an invoke payload, for a payload of `size` bytes (its data is base64)."""
+        return -(-size // 3) * 4 + RECORD_OVERHEAD
 
     def cost_items(self, pricing: dict, elapsed: float) -> dict[str, float]:
         k = pricing["kinesis"]
@@ -120,8 +121,9 @@ class DynamoDBTable(_Stream):
     def record(self, ev: Ev, shard: int) -> dict:
         return dynamodb_record(ev.tmpl.payload, self.id, view=self.view)
 
-    def payload_bytes(self, ev: Ev) -> int:
-        return ev.tmpl.size + RECORD_OVERHEAD
+    def payload_bytes(self, size: int) -> int:
+        """A record's share of an invoke payload, for an item of `size` bytes."""
+        return size + RECORD_OVERHEAD
 
 
 class Lane:
@@ -162,6 +164,8 @@ class StreamPoller:
             self.lanes.append(Lane(i, i // self.pf))
         self.filter = esm.compile_filter(self.stream.source)
         self.report = esm.report
+        # Batches up to this many records cannot pass the 6 MB invoke payload cap (_take).
+        self.safe_batch = PAYLOAD_CAP // self.stream.payload_bytes(esm.sim.largest_payload())
         if esm.enabled:
             for lane in self.lanes:
                 if lane.recs or lane.work:
@@ -235,11 +239,14 @@ class StreamPoller:
         recs = lane.recs
         batch: list[Ev] = []
         flt = self.filter
-        size = 0  # the invoke payload so far: a batch stops short of 6 MB, as well as at BatchSize
+        # A batch stops at BatchSize, and short of 6 MB of invoke payload if it could reach that.
+        sized = self.batch_size > self.safe_batch
+        size = more = 0
         while recs and len(batch) < self.batch_size:
-            more = self.stream.payload_bytes(recs[0])
-            if batch and size + more > PAYLOAD_CAP:
-                break
+            if sized:
+                more = self.stream.payload_bytes(recs[0].tmpl.size)
+                if batch and size + more > PAYLOAD_CAP:
+                    break
             ev = recs.popleft()
             esm.c_polled += 1
             if flt is not None:
