@@ -66,3 +66,18 @@ def journey_steps(sim, event_id=0):
         if i == event_id:
             return steps
     raise KeyError(event_id)
+
+
+def run_recording_batches(sim, fn_id="fn"):
+    """Run `sim` and return what each invocation attempt of function `fn_id` was given, as
+    (time, list of event instances), throttled attempts included."""
+    seen = []
+    invoke = sim.components[fn_id].invoke
+
+    def spy(t, payload, *a, **k):
+        seen.append((t, list(payload)))
+        return invoke(t, payload, *a, **k)
+
+    sim.components[fn_id].invoke = spy
+    sim.run()
+    return seen

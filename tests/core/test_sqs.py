@@ -3,7 +3,17 @@
 import pytest
 
 from core import model, validate
-from tests.helpers import edge, fn_node, journey_steps, metric, node, run, scenario, workload
+from tests.helpers import (
+    edge,
+    fn_node,
+    journey_steps,
+    metric,
+    node,
+    run,
+    run_recording_batches,
+    scenario,
+    workload,
+)
 
 
 def sqs_flow(q_props=None, esm_props=None, fn_props=None, duration=0.1, events=None, arrivals=None,
@@ -203,16 +213,7 @@ def fifo_batches(q_props=None, esm_props=None, poison_first=False, sim_s=100, er
         d["workloads"].insert(0, {"id": "bad", "target": "q", "arrivals": {"process": "burst", "count": 1, "at": 0.5},
                                   "events": [{"payload": {"bad": 1}, "poison": True, "message_groups": ["g1"]}]})
     sim = Simulation(model.from_dict(d))
-    seen = []
-    invoke = sim.components["fn"].invoke
-
-    def spy(t, payload, *a, **k):
-        seen.append((t, [ev.id for ev in payload]))
-        return invoke(t, payload, *a, **k)
-
-    sim.components["fn"].invoke = spy
-    sim.run()
-    return sim, seen
+    return sim, [(t, [ev.id for ev in evs]) for t, evs in run_recording_batches(sim)]
 
 
 def test_fifo_failed_batch_returns_in_send_order():
@@ -355,16 +356,7 @@ def test_batching_window_closes_early_when_the_payload_reaches_6_mb():
     sc = sqs_flow(esm_props={"BatchSize": 100, "MaximumBatchingWindowInSeconds": 20}, dlq=False,
                   events=[{"payload": {"x": 1}, "size_bytes": 1_000_000}], arrivals={"process": "constant", "rate": 1},
                   sim_s=10)
-    sim = Simulation(sc)
-    seen = []
-    invoke = sim.components["fn"].invoke
-
-    def spy(t, payload, *a, **k):
-        seen.append((t, len(payload)))
-        return invoke(t, payload, *a, **k)
-
-    sim.components["fn"].invoke = spy
-    sim.run()
+    seen = [(t, len(evs)) for t, evs in run_recording_batches(Simulation(sc))]
     assert seen and seen[0][0] == pytest.approx(7.0)
     assert sum(n for _, n in seen) == 7 and max(n for _, n in seen) == 6
 

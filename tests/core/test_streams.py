@@ -3,7 +3,16 @@
 import pytest
 
 from core import model
-from tests.helpers import edge, fn_node, metric, node, run, scenario, workload
+from tests.helpers import (
+    edge,
+    fn_node,
+    metric,
+    node,
+    run,
+    run_recording_batches,
+    scenario,
+    workload,
+)
 
 
 def kinesis_flow(esm_props=None, shards=2, duration=0.2, sim_s=900, rate=20, poison_at=100, dest=False,
@@ -80,15 +89,7 @@ def test_on_failure_destination_gets_a_metadata_record_not_the_poison_record(kin
                     "behavior": {"Duration": {"dist": "const", "value": 0.1}, "ColdStart": None}}]
     d["edges"] += [{"from": "dest", "to": "dest-esm", "role": "poll"}, {"from": "dest-esm", "to": "handler", "role": "poll"}]
     sim = Simulation(model.from_dict(d))
-    got = []
-    invoke = sim.components["handler"].invoke
-
-    def spy(t, payload, *a, **k):
-        got.extend(ev.tmpl for ev in payload)
-        return invoke(t, payload, *a, **k)
-
-    sim.components["handler"].invoke = spy
-    sim.run()
+    got = [ev.tmpl for _, evs in run_recording_batches(sim, "handler") for ev in evs]
     assert len(got) == 1 and not got[0].poison
     rec = got[0].payload
     assert rec["requestContext"]["condition"] == "RetryAttemptsExhausted"
@@ -123,16 +124,7 @@ def test_partial_batch_response_with_bisect_retries_the_rest_as_one_batch():
                        "BisectBatchOnFunctionError": True, "MaximumBatchingWindowInSeconds": 5},
                       shards=1, rate=20, poison_at=102.5, dest=True, keys=("k0",), sim_s=200)
     sim = Simulation(sc)
-    sizes = []
-    invoke = sim.components["fn"].invoke
-
-    def spy(t, payload, *a, **k):
-        if any(ev.tmpl.poison for ev in payload):
-            sizes.append(len(payload))
-        return invoke(t, payload, *a, **k)
-
-    sim.components["fn"].invoke = spy
-    sim.run()
+    sizes = [len(evs) for _, evs in run_recording_batches(sim) if any(ev.tmpl.poison for ev in evs)]
     assert sizes[0] == 100 and sizes[1:] == [sizes[1]] * 2 and sizes[1] < 100
     assert sim.acct.dead_lettered == sizes[1]
     assert metric(sim, "dest", "NumberOfMessagesSent") == 1
@@ -184,16 +176,7 @@ def test_stream_batches_stop_short_of_the_6_mb_invoke_payload(kind, size, per_ba
     d = sc.to_dict()
     d["workloads"] = [{"id": "big", "target": "ks", "arrivals": {"process": "burst", "count": 100, "at": 1},
                        "events": [{"payload": {"x": 1}, "size_bytes": size, "partition_keys": ["a"]}]}]
-    sim = Simulation(model.from_dict(d))
-    sizes = []
-    invoke = sim.components["fn"].invoke
-
-    def spy(t, payload, *a, **k):
-        sizes.append(len(payload))
-        return invoke(t, payload, *a, **k)
-
-    sim.components["fn"].invoke = spy
-    sim.run()
+    sizes = [len(evs) for _, evs in run_recording_batches(Simulation(model.from_dict(d)))]
     assert max(sizes) == per_batch and sum(sizes) == 100
 
 
