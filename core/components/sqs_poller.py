@@ -146,7 +146,8 @@ class SqsPoller:
             if b is not None:
                 got = self._receive(t, self.batch_size - len(b))
                 b.extend(got)
-                self.open_bytes += _payload_bytes(got)
+                if self.batch_size > self.safe_batch:  # (else the batch cannot reach 6 MB)
+                    self.open_bytes += _payload_bytes(got)
                 if len(b) >= self.batch_size or self.open_bytes >= PAYLOAD_CAP:
                     self.open = None
                     self._invoke_batch(t, b)
@@ -161,11 +162,13 @@ class SqsPoller:
                     break
                 continue
             self.active += 1
-            if self.window > 0 and len(evs) < self.batch_size and _payload_bytes(evs) < PAYLOAD_CAP:
-                self.open = evs
-                self.open_bytes = _payload_bytes(evs)
-                self.kernel.schedule(t + self.window, self._window_closed, evs)
-                break
+            if self.window > 0 and len(evs) < self.batch_size:
+                size = _payload_bytes(evs) if self.batch_size > self.safe_batch else 0
+                if size < PAYLOAD_CAP:
+                    self.open = evs
+                    self.open_bytes = size
+                    self.kernel.schedule(t + self.window, self._window_closed, evs)
+                    break
             self._invoke_batch(t, evs)
 
     def take_sent(self, t: float, ev: Ev) -> None:
