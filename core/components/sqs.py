@@ -300,6 +300,7 @@ class SQSQueue(Component):
             if self.fifo:
                 del self.inflight[ev.id]
             self._make_visible(t, ev, returned=True)
+            self._unlock(t, ev)  # FIFO: its group is free again if none of it is left in flight
 
     def release(self, t: float, ev: Ev, at: float | None = None) -> None:
         """A received message that was not deleted becomes visible again at its

@@ -374,6 +374,27 @@ def test_a_split_batch_never_runs_past_maximum_concurrency():
     assert metric(sim, "q", "NumberOfMessagesReceived") == 100  # each received once, for its batch
 
 
+def test_fifo_messages_given_back_unreceived_free_their_group():
+    # The messages cut off a batch with no batch free for them go back as if never received: a FIFO
+    # group with none of its messages left in flight is unlocked, and they come back in send order.
+    from core.engine.simulation import Simulation
+
+    sc = sqs_flow(q_props={"FifoQueue": True}, esm_props={"Enabled": False}, dlq=False,
+                  events=[{"payload": {"ok": 1}, "message_groups": ["g1"]}],
+                  arrivals={"process": "burst", "count": 2, "at": 1}, sim_s=10)
+    d = sc.to_dict()
+    d["workloads"].append({"id": "w2", "target": "q", "arrivals": {"process": "burst", "count": 2, "at": 1.5},
+                           "events": [{"payload": {"ok": 2}, "message_groups": ["g2"]}]})
+    sim = Simulation(model.from_dict(d))
+    sim.advance(2.0)
+    q = sim.components["q"]
+    first = q.receive(2.0, 10)
+    assert [ev.group for ev in first] == ["g1", "g1", "g2", "g2"]
+    q.unreceive(2.0, first[2:])  # all of g2: nothing of it is left in flight
+    again = q.receive(2.0, 10)  # g1 is still in flight; g2 is free again
+    assert [ev.id for ev in again] == [ev.id for ev in first[2:]] and [ev.rc for ev in again] == [1, 1]
+
+
 def test_validation_rejects_sqs_messages_over_1_mib():
     sc = sqs_flow(events=[{"payload": {"x": 1}, "size_bytes": 2_000_000}])
     errs = validate.errors(sc)
