@@ -489,7 +489,12 @@ class _Exporter:
                         self.written[src].add("Input")
                 else:
                     self.placeholder(src, "EventPattern", ev, {"source": ["triggerscope.placeholder"]}, "Pattern")
-                self.put(src, "State", ev)
+                if sk == "Schedule":
+                    self.put(src, "State", ev)
+                # An EventBridgeRule event is only here when ENABLED (sam_rules), SAM's default: State
+                # stays in Metadata. SAM accepts State on this event (aws-sam-translator's
+                # EventBridgeRule.property_types; SAM developer guide, "EventBridgeRule"), but
+                # cfn-lint >= 1.55's SAM schema rejects it (E3002 'State' was unexpected).
                 key = key_for(sl)
                 events[key] = {"Type": "Schedule" if sk == "Schedule" else "EventBridgeRule", "Properties": ev}
                 self.ids[lid + key] = src
@@ -508,8 +513,10 @@ class _Exporter:
                 if n.kind not in ("EventBridgeRule", "Schedule"):
                     continue
                 outs = [e for _, e in self.edges(src=nid)]
+                # a disabled rule is written as an AWS::Events::Rule with its State (see function_events)
+                disabled = n.kind == "EventBridgeRule" and self.prop(nid, "State") not in (None, "ENABLED")
                 if len(outs) == 1 and outs[0].role == "invoke" and self.kind(outs[0].target) == "Function" \
-                        and outs[0].target in self.lid:
+                        and outs[0].target in self.lid and not disabled:
                     out.add(nid)
             self._sam_rules = out
         return self._sam_rules

@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from core import catalog
-from core.model import from_dict, load
+from core.model import apply_set, from_dict, load
 from core.templates import export_file, export_template, import_template
 from core.templates.yaml_cfn import load_text
 
@@ -177,9 +177,24 @@ def test_triggers_are_sam_events_with_every_mapping_property(doc):
     assert notifier == {"Type": "SNS", "Properties": {"Topic": {"Ref": "alerts"}, "FilterPolicy": {"severity": ["high"]},
                                                        "FilterPolicyScope": "MessageAttributes"}}
     reporter = doc["Resources"]["reporter"]["Properties"]["Events"]
-    assert reporter["rule"]["Type"] == "EventBridgeRule" and reporter["rule"]["Properties"]["State"] == "ENABLED"
+    # ENABLED is SAM's default: the event leaves State out (the design keeps it in Metadata)
+    assert reporter["rule"]["Type"] == "EventBridgeRule" and "State" not in reporter["rule"]["Properties"]
     assert reporter["nightly"] == {"Type": "Schedule", "Properties": {
         "Schedule": "cron(0 2 * * ? *)", "Input": '{"job": "compact"}', "State": "ENABLED"}}
+
+
+def test_a_disabled_rule_is_a_plain_rule_with_its_state_and_lints_clean(design):
+    """SAM accepts State on an EventBridgeRule event (aws-sam-translator's EventBridgeRule.property_types),
+    but cfn-lint >= 1.55 rejects it there; a disabled rule is written as AWS::Events::Rule, where
+    CloudFormation documents State, so the template lints clean with every cfn-lint and keeps the state."""
+    sc = apply_set(design, "rule.properties.State", "DISABLED")
+    text = export_template(sc)
+    resources = load_text(text)["Resources"]
+    rule = resources["rule"]
+    assert rule["Type"] == "AWS::Events::Rule" and rule["Properties"]["State"] == "DISABLED"
+    assert "rule" not in resources["reporter"]["Properties"]["Events"]
+    assert _lint(text) == []
+    assert import_template(text).scenario.node("rule").properties["State"] == "DISABLED"
 
 
 def test_queues_topics_streams_tables_and_buckets_are_plain_resources(doc):
