@@ -54,10 +54,11 @@ def component_classes() -> dict[str, type]:
 
 
 class Simulation:
-    """One run of one scenario. `seed`/`duration` override the scenario's."""
+    """One run of one scenario. `seed`/`duration` override the scenario's. The journeys of up to
+    `journeys` event instances are traced, every `journey_every`-th one (1: each of the first ones)."""
 
     def __init__(self, scenario: Scenario, seed: int | None = None, duration: float | None = None,
-                 journeys: int = 200, track_cost: bool = False):
+                 journeys: int = 200, track_cost: bool = False, journey_every: int = 97):
         from core.components.function import AccountPool
 
         self.scenario = scenario
@@ -71,7 +72,7 @@ class Simulation:
                 f"to at least {self.duration / MAX_PERIODS:g}")
         self.n_periods = max(1, n)
         self.kernel = Kernel()
-        self.acct = Accounting(journeys=journeys)
+        self.acct = Accounting(journeys=journeys, journey_every=journey_every)
         self.why: Counter[tuple[str, str, str]] = Counter()
         self.k = 0  # periods flushed so far
         self.wall = 0.0

@@ -1,5 +1,7 @@
 """Asynchronous invocation rules (reference §1.2, canonical scenarios 1–4)."""
 
+from itertools import pairwise
+
 import pytest
 
 from tests.helpers import edge, fn_node, journey_steps, metric, node, run, scenario, workload
@@ -79,16 +81,22 @@ def test_fifo_destination_is_a_delivery_failure():
     assert sim.acct.dropped_by_reason == {"retries_exhausted": 1}
 
 
-def test_throttled_event_retries_with_backoff_until_max_event_age():
-    # Canonical scenario 4 in small: the function is always throttled (reserved 1 held
-    # by a long invocation), the second event waits out its MaximumEventAgeInSeconds.
+def always_throttled(max_age):
+    """Two async events at t=0 on a function with reserved concurrency 1: the first holds it for 900 s,
+    so the second is throttled until its MaximumEventAgeInSeconds, then dead-lettered."""
     nodes = [node("bucket", "S3Bucket"),
              fn_node("fn", 900, {"ReservedConcurrentExecutions": 1, "Timeout": 900,
-                                  "EventInvokeConfig": {"MaximumEventAgeInSeconds": 600}}),
+                                  "EventInvokeConfig": {"MaximumEventAgeInSeconds": max_age}}),
              node("dlq-q", "SQSQueue")]
     edges = [edge("bucket", "fn", "invoke"), edge("fn", "dlq-q", "dlq")]
     w = workload("w", "bucket", {"process": "burst", "count": 2, "at": 0})
-    sim = run(scenario(nodes, edges, [w], duration=1000))
+    return scenario(nodes, edges, [w], duration=1000)
+
+
+def test_throttled_event_retries_with_backoff_until_max_event_age():
+    # Canonical scenario 4 in small: the function is always throttled (reserved 1 held
+    # by a long invocation), the second event waits out its MaximumEventAgeInSeconds.
+    sim = run(always_throttled(max_age=600))
     thr = metric(sim, "fn", "Throttles")
     # backoff doubles from 1 s (jittered 50–100 %) and is capped at 300 s: about 10 tries in 600 s
     assert 6 <= thr <= 14
@@ -96,6 +104,24 @@ def test_throttled_event_retries_with_backoff_until_max_event_age():
     assert ("fn", "dead_letter", "max event age") in sim.why
     # throttles never used the retry count: the event was invoked zero times
     assert metric(sim, "fn", "Invocations") == 1
+
+
+def test_throttle_retries_double_from_one_second_within_the_jitter_band_and_stop_growing_at_five_minutes():
+    """Lambda retries a throttled asynchronous event with exponential back-off from about 1 s up to
+    5 minutes, until MaximumEventAgeInSeconds (AWS Lambda Developer Guide, "How Lambda handles errors
+    and retries with asynchronous invocation"). With full-to-half jitter, the k-th gap lies in
+    [0.5, 1] x min(2^(k-1), 300) s."""
+    sim = run(always_throttled(max_age=900), journey_every=1)
+    steps = journey_steps(sim, 1)  # the second event: event 0 holds the only slot for 900 s
+    tries = [t for t, _, w in steps if w.startswith("throttled")]
+    gaps = [b - a for a, b in pairwise(tries)]
+    assert len(gaps) >= 10
+    for k, gap in enumerate(gaps, start=1):
+        base = min(2.0 ** (k - 1), 300.0)
+        assert 0.5 * base <= gap <= base, (k, gap)
+    assert sum(1 for k in range(len(gaps)) if 2.0 ** k >= 300) >= 2  # the cap was reached and held
+    assert [w for _, _, w in steps[-2:]] == ["maximum event age exceeded", "sent to DLQ dlq-q"]
+    assert steps[-1][0] == pytest.approx(900.0)
 
 
 def test_async_event_age_metric_grows_with_retries():
@@ -108,6 +134,14 @@ def test_async_event_age_metric_grows_with_retries():
 def test_random_errors_retry_and_mostly_succeed():
     sc = async_flow(poison=False, count=2000, sinks=("dlq",), error_rate=0.2, sim_s=1200)
     sim = run(sc)
-    # P(all three attempts fail) = 0.2^3 = 0.8 %
-    assert 5 <= sim.acct.dead_lettered <= 30
+    # Two retries (Lambda's default MaximumRetryAttempts): P(all three attempts fail) = 0.2^3 = 0.8 %,
+    # 16 ± 4 of 2,000 events
+    assert 4 <= sim.acct.dead_lettered <= 28
     assert sim.acct.succeeded + sim.acct.dead_lettered == 2000
+    # every error but an event's last one is retried once: invocations = events + errors - dead letters
+    inv, err = metric(sim, "fn", "Invocations"), metric(sim, "fn", "Errors")
+    assert inv == 2000 + err - sim.acct.dead_lettered
+    # each attempt fails with probability 0.2, retries included: 2,000 x (0.2 + 0.04 + 0.008) = 496
+    # errors (sd 24), and the error ratio over all attempts within 4 sd (0.008) of 0.2
+    assert abs(err - 496) <= 4 * 24.4
+    assert abs(err / inv - 0.2) <= 4 * (0.2 * 0.8 / inv) ** 0.5

@@ -51,6 +51,18 @@ def test_init_time_is_billed_and_counts_toward_concurrency():
     assert conc[0] == pytest.approx(1.0) and conc[1] == pytest.approx(0.5)
 
 
+def test_init_is_billed_once_per_environment_and_warm_invocations_pay_only_their_duration():
+    """Since 1 August 2025 the INIT phase is billed like invoke duration (AWS Compute Blog, "AWS Lambda
+    standardizes billing for INIT phase"): a cold invocation pays init + duration, a warm one on the
+    same environment only its duration; GB-seconds scale with MemorySize."""
+    fn = fn_node("fn", 1.0, {"MemorySize": 512}, cold=COLD)
+    warm = [workload(f"w{t}", "fn", {"process": "burst", "count": 1, "at": t}, InvocationType="RequestResponse")
+            for t in (10, 20)]
+    sim = run(direct(fn, count=1, extra_workloads=warm))
+    assert metric(sim, "fn", "ColdStarts") == 1 and metric(sim, "fn", "Invocations") == 3
+    assert sim.cost()["items"]["fn"]["duration"] == pytest.approx((0.5 + 3 * 1.0) * 0.5 * 0.0000166667)
+
+
 def test_idle_environment_is_reclaimed_after_idle_timeout():
     fn = fn_node("fn", 1.0, cold=COLD, IdleTimeout={"dist": "const", "value": 300})
     early = workload("early", "fn", {"process": "burst", "count": 1, "at": 200}, InvocationType="RequestResponse")
@@ -76,6 +88,15 @@ def test_provisioned_concurrency_is_billed_for_allocated_time_in_5_minute_blocks
     assert items["provisioned_concurrency"] == pytest.approx(2 * 2 * 600 * 0.0000041667)
     assert items["provisioned_duration"] == pytest.approx(1.0 * 2 * 0.0000097222)
     assert items["duration"] == 0
+
+
+@pytest.mark.parametrize("sim_s, billed_s", [(60, 300), (300, 300), (301, 600), (900, 900)])
+def test_provisioned_concurrency_billing_rounds_up_to_whole_5_minute_blocks(sim_s, billed_s):
+    """Provisioned concurrency is billed for the time it is configured, rounded up to the nearest
+    5 minutes (AWS Lambda pricing page, "Provisioned Concurrency"), however little it is used."""
+    fn = fn_node("fn", 1.0, {"ProvisionedConcurrentExecutions": 3, "MemorySize": 1024})
+    sim = run(direct(fn, count=0, sim_s=sim_s))
+    assert sim.cost()["items"]["fn"]["provisioned_concurrency"] == pytest.approx(3 * 1 * billed_s * 0.0000041667)
 
 
 def test_provisioned_concurrency_of_unreserved_function_is_claimed_from_the_pool():

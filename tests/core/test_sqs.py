@@ -1,5 +1,7 @@
 """SQS queues and their event source mappings (reference §2.2, canonical scenarios 7–10, 13)."""
 
+from itertools import pairwise
+
 import pytest
 
 from core import model, validate
@@ -169,16 +171,39 @@ def test_delay_seconds_postpones_visibility():
 
 
 def test_fifo_keeps_order_and_one_batch_in_flight_per_group():
+    """FIFO: each batch holds one message group, a group's messages are received in send order, and a
+    group has at most one batch in flight (AWS, "Using Lambda with Amazon SQS", FIFO queues)."""
+    from core.engine.simulation import Simulation
+
     events = [{"payload": {"x": 1}, "message_groups": ["g1", "g2"]}]
     sc = sqs_flow(q_props={"FifoQueue": True}, esm_props={"BatchSize": 5}, duration=1.0, dlq=False,
                   events=events, arrivals={"process": "burst", "count": 40, "at": 0}, sim_s=60)
-    sim = run(sc)
-    # at most one batch per group in flight: concurrency never exceeds the 2 groups
-    assert metric(sim, "esm", "Concurrency", "max") <= 2
+    sim = Simulation(sc)
+    seen = [(t, [(ev.id, ev.group) for ev in evs]) for t, evs in run_recording_batches(sim)]
+    by_group: dict = {}
+    for t, batch in seen:
+        groups = {g for _, g in batch}
+        assert len(groups) == 1, f"batch at {t} mixes groups {groups}"
+        by_group.setdefault(groups.pop(), []).append((t, [i for i, _ in batch]))
+    assert len(by_group) == 2
+    for batches in by_group.values():
+        ids = [i for _, b in batches for i in b]
+        assert ids == sorted(ids) and len(ids) == len(set(ids))  # send order, each once
+        starts = [t for t, _ in batches]
+        # one batch in flight per group: the next starts only after the 1 s invocation ended
+        assert all(b - a >= 1.0 - 1e-9 for a, b in pairwise(starts))
+    assert sum(len(b) for _, b in seen) == 40
+    assert metric(sim, "esm", "Concurrency", "max") == 2
     assert sim.acct.succeeded == 40
 
 
 def test_fifo_failure_blocks_its_group_until_redrive():
+    """A FIFO group stays blocked behind a failing message: none of the group's later messages is
+    received until that one is moved to the DLQ, after maxReceiveCount (5) receives, each one
+    VisibilityTimeout (30 s) apart (AWS, "Using Lambda with Amazon SQS": in a FIFO queue a failed
+    message blocks its group until it succeeds or is redriven)."""
+    from core.engine.simulation import Simulation
+
     events = [{"weight": 1, "payload": {"ok": 1}, "message_groups": ["g1"]}]
     sc = sqs_flow(q_props={"FifoQueue": True, "VisibilityTimeout": 30}, esm_props={"BatchSize": 1}, events=events,
                   arrivals={"process": "burst", "count": 3, "at": 10}, sim_s=400)
@@ -186,13 +211,16 @@ def test_fifo_failure_blocks_its_group_until_redrive():
     d["nodes"][3]["properties"] = {"FifoQueue": True}
     d["workloads"].append({"id": "bad", "target": "q", "arrivals": {"process": "burst", "count": 1, "at": 5},
                            "events": [{"payload": {"bad": 1}, "poison": True, "message_groups": ["g1"]}]})
-    sim = run(model.from_dict(d))
-    # the poison message goes first; the group's three good messages wait until it is redriven
-    first_good = min(t for i, steps in sim.acct.journeys for t, _, w in steps if w == "processed and deleted") \
-        if any(w == "processed and deleted" for _, steps in sim.acct.journeys for _, _, w in steps) else None
+    sim = Simulation(model.from_dict(d))
+    seen = [(t, [ev.id for ev in evs]) for t, evs in run_recording_batches(sim)]
+    # the poison message (sent first, at 5 s: id 0) five times, 30 s apart; it moves to the DLQ on the
+    # receive at 155 s, and only then the group's three good messages (sent at 10 s), one at a time
+    assert seen == [(5.0, [0]), (35.0, [0]), (65.0, [0]), (95.0, [0]), (125.0, [0]),
+                    (155.0, [1]), (155.1, [2]), (155.2, [3])]
+    redriven = [t for t, _, w in journey_steps(sim, 0) if w.startswith("moved to DLQ")]
+    assert redriven == [155.0] and min(t for t, ids in seen if ids != [0]) >= redriven[0]
     assert metric(sim, "dlq", "NumberOfMessagesSent") == 1
     assert sim.acct.succeeded == 3
-    assert first_good is None or first_good > 5 * 30
 
 
 def fifo_batches(q_props=None, esm_props=None, poison_first=False, sim_s=100, error_rate=0.0):
